@@ -1,0 +1,39 @@
+# kubexm developer entry points. Every target but `clean` works from a fresh checkout:
+# `setup` creates .venv and installs kubexm editable with its dev tools, and re-installs only
+# when pyproject.toml is newer than the stamp it leaves in .venv.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.kubexm-installed
+
+.PHONY: setup check lint test run clean distclean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { \
+	  echo "error: could not create $(VENV); on Debian: apt-get install python3-venv" >&2; \
+	  exit 1; }
+	$(BIN)/pip install -e '.[dev]'
+	@touch $@
+
+check: setup
+	scripts/check.sh
+
+lint: setup
+	scripts/check.sh --gates-only
+
+test: setup
+	scripts/check.sh --tests-only
+
+# For now the main job is: a sample config must validate. It grows with the CLI.
+run: setup
+	$(BIN)/kubexm config sample | $(BIN)/kubexm config validate -f -
+
+clean:
+	rm -rf .mypy_cache .ruff_cache .pytest_cache .import_linter_cache .hypothesis build dist *.egg-info
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)

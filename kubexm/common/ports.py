@@ -1,0 +1,25 @@
+"""Default ports of the components kubexm deploys."""
+
+from __future__ import annotations
+
+SSH = 22
+APISERVER = 6443
+ETCD_CLIENT = 2379
+ETCD_PEER = 2380
+KUBELET = 10250
+CONTROLLER_MANAGER = 10257
+SCHEDULER = 10259
+KUBE_PROXY_METRICS = 10249
+KUBE_PROXY_HEALTHZ = 10256
+COREDNS_METRICS = 9153
+NODELOCALDNS_METRICS = 9253
+FLANNEL_VXLAN = 8472
+# The local load balancer on workers listens where the apiserver would.
+LOCAL_LB = APISERVER
+SERVICE_NODE_PORT_RANGE = "30000-32767"
+
+PORT_MIN = 1
+PORT_MAX = 65535
+
+# Ports that must be free on a fresh control-plane host (preflight).
+CONTROL_PLANE_PORTS = (APISERVER, ETCD_CLIENT, ETCD_PEER, KUBELET, CONTROLLER_MANAGER, SCHEDULER)

@@ -1,0 +1,105 @@
+"""YAML load and dump with ruamel.yaml.
+
+``load_yaml`` keeps comments and key order (round-trip containers, which behave as dict and
+list), so a file can be edited and written back without losing the user's notes.
+``load_yaml_plain`` returns plain dict/list/scalars. Both reject duplicate keys and more than
+one document, and raise ``YAMLSyntaxError`` for anything they cannot read.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.constructor import DuplicateKeyError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from kubexm.util.docerror import DocumentSyntaxError
+
+# Wide enough that certificates and long flags are never folded onto several lines.
+_WIDTH = 4096
+_DUPLICATE_KEY = re.compile(r'found duplicate key "(.*?)" with value')
+
+
+class YAMLSyntaxError(DocumentSyntaxError):
+    """YAML text that does not parse; see ``DocumentSyntaxError`` for the fields."""
+
+
+def _round_trip() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
+    yaml.width = _WIDTH
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.preserve_quotes = True
+    return yaml
+
+
+def _plain() -> YAML:
+    yaml = YAML(typ="safe", pure=True)
+    yaml.allow_duplicate_keys = False
+    return yaml
+
+
+def _problem(err: MarkedYAMLError) -> str:
+    if isinstance(err, DuplicateKeyError):
+        # ruamel's own text quotes both values, which may be a password.
+        match = _DUPLICATE_KEY.search(str(err.problem))
+        key = match.group(1) if match else "?"
+        return f"duplicate key {key!r}"
+    problem = str(err.problem or "")
+    if err.context and (not problem or problem.startswith("but ")):
+        # Composer errors split one sentence: "expected a single document", "but found ...".
+        problem = f"{err.context}, {problem}" if problem else str(err.context)
+    return problem or "invalid YAML"
+
+
+def _translate(err: YAMLError, source: str) -> YAMLSyntaxError:
+    if isinstance(err, MarkedYAMLError):
+        mark = err.problem_mark or err.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (0, 0)
+        return YAMLSyntaxError(_problem(err), line, column, source)
+    return YAMLSyntaxError("invalid YAML", 0, 0, source)
+
+
+def _load(yaml: YAML, text: str, source: str) -> Any:
+    try:
+        return yaml.load(text)
+    except YAMLError as err:
+        raise _translate(err, source) from None
+
+
+def load_yaml(text: str, *, source: str = "") -> Any:
+    """Parse one YAML document into comment-keeping containers; empty text gives None.
+
+    Raises ``YAMLSyntaxError`` (a ``ValueError``) with line and column on bad syntax,
+    duplicate keys or several documents. ``source`` names the file in the error.
+    """
+    return _load(_round_trip(), text, source)
+
+
+def load_yaml_plain(text: str, *, source: str = "") -> Any:
+    """Parse one YAML document into plain dict, list and scalars; errors as ``load_yaml``."""
+    return _load(_plain(), text, source)
+
+
+def load_yaml_file(path: str | Path) -> Any:
+    """Read and parse a YAML file as ``load_yaml`` does.
+
+    Raises ``OSError`` when the file cannot be read and ``YAMLSyntaxError`` naming the file
+    when it does not parse.
+    """
+    file = Path(path)
+    return load_yaml(file.read_text(encoding="utf-8"), source=str(file))
+
+
+def dump_yaml(data: Any) -> str:
+    """Serialise ``data`` (round-trip containers or plain values) to YAML text.
+
+    Comments and key order of loaded documents are kept; lists are indented under their key.
+    """
+    stream = io.StringIO()
+    _round_trip().dump(data, stream)
+    return stream.getvalue()

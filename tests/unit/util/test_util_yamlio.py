@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kubexm.util.yamlio import (
+    YAMLSyntaxError,
+    dump_yaml,
+    load_yaml,
+    load_yaml_file,
+    load_yaml_plain,
+)
+
+SAMPLE = """\
+# cluster file
+spec:
+  hosts:  # all machines
+    - name: node1
+      address: 10.0.0.1
+  zeta: 1
+  alpha: 2
+"""
+
+
+def test_load_yaml_round_trip_keeps_comments_and_order() -> None:
+    doc = load_yaml(SAMPLE)
+    assert dump_yaml(doc) == SAMPLE
+
+
+def test_load_yaml_edit_keeps_comments() -> None:
+    doc = load_yaml(SAMPLE)
+    doc["spec"]["hosts"][0]["address"] = "10.0.0.9"
+    text = dump_yaml(doc)
+    assert "# all machines" in text
+    assert "address: 10.0.0.9" in text
+    assert text.index("zeta") < text.index("alpha")
+
+
+def test_load_yaml_empty_text_is_none() -> None:
+    assert load_yaml("") is None
+
+
+def test_load_yaml_plain_returns_builtin_types() -> None:
+    doc = load_yaml_plain(SAMPLE)
+    assert type(doc) is dict
+    assert type(doc["spec"]["hosts"]) is list
+    assert doc == {
+        "spec": {"hosts": [{"name": "node1", "address": "10.0.0.1"}], "zeta": 1, "alpha": 2}
+    }
+
+
+@pytest.mark.parametrize("loader", [load_yaml, load_yaml_plain], ids=["round-trip", "plain"])
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        pytest.param("a: 1\nb: [1\n", 3, "expected ',' or ']'", id="unclosed-flow"),
+        pytest.param("a: 1\na: 2\n", 2, "duplicate key 'a'", id="duplicate-key"),
+        pytest.param("a: b: c\n", 1, "mapping values are not allowed", id="bad-mapping"),
+        pytest.param("a: 1\n---\nb: 2\n", 2, "single document", id="two-documents"),
+    ],
+)
+def test_load_yaml_reports_syntax_errors_with_position(
+    loader: Callable[[str], Any], text: str, line: int, message: str
+) -> None:
+    with pytest.raises(YAMLSyntaxError, match=message) as info:
+        loader(text)
+    assert info.value.line == line
+    assert info.value.column >= 1
+    assert isinstance(info.value, ValueError)
+
+
+def test_duplicate_key_error_does_not_quote_values() -> None:
+    with pytest.raises(YAMLSyntaxError) as info:
+        load_yaml("password: hunter2secret\npassword: other-secret\n")
+    assert "hunter2secret" not in str(info.value)
+    assert "other-secret" not in str(info.value)
+
+
+def test_load_yaml_file_reads_and_names_file_in_errors(tmp_path: Path) -> None:
+    good = tmp_path / "good.yaml"
+    good.write_text(SAMPLE, encoding="utf-8")
+    assert load_yaml_file(good)["spec"]["alpha"] == 2
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("a: [\n", encoding="utf-8")
+    with pytest.raises(YAMLSyntaxError, match=r"bad\.yaml:2:1") as info:
+        load_yaml_file(bad)
+    assert info.value.source == str(bad)
+
+
+def test_load_yaml_file_missing_raises_os_error(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        load_yaml_file(tmp_path / "absent.yaml")
+
+
+def test_dump_yaml_plain_data_indents_lists_and_keeps_long_lines() -> None:
+    long_value = "x" * 300
+    text = dump_yaml({"items": [{"a": 1, "b": long_value}]})
+    assert text == f"items:\n  - a: 1\n    b: {long_value}\n"
