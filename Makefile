@@ -19,13 +19,13 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 check: setup
-	scripts/check.sh
+	bash scripts/check.sh
 
 lint: setup
-	scripts/check.sh --gates-only
+	bash scripts/check.sh --gates-only
 
 test: setup
-	scripts/check.sh --tests-only
+	bash scripts/check.sh --tests-only
 
 # For now the main job is: a sample config must validate. It grows with the CLI.
 run: setup

@@ -10,9 +10,10 @@
 # passed, 1 when any failed, 2 on bad usage. Tools come from the project's venv (`make setup`
 # creates it); KUBEXM_VENV points elsewhere (the gate tests use it on a temporary tree).
 #
-# The e2e suite (`pytest tests/e2e -m lab`) needs root and the lab prerequisites. With CI=true
-# or KUBEXM_LAB=1, scripts/lab-prereqs.sh installs them first and the suite is required;
-# otherwise it is skipped with the reason when they are missing. KUBEXM_LAB=0 always skips it.
+# The e2e suite (`pytest tests/e2e -m lab`) needs root and the lab prerequisites. As root,
+# scripts/lab-prereqs.sh installs them before the unit tests (the sshd tests need them too). With
+# CI=true or KUBEXM_LAB=1 the suite is required; otherwise it is skipped with the reason when a
+# tool is missing. KUBEXM_LAB=0 always skips it and installs nothing.
 # Pytest's "no tests collected" (exit 5) is a failure: a suite that ran nothing proves nothing.
 set -u -o pipefail
 
@@ -144,7 +145,15 @@ run_e2e() {
 if [ "$mode" != tests ]; then
     run_gates
 fi
+# The sshd-marked unit tests and the lab need Debian packages; as root, install them first so
+# one `make check` runs everything (lab-prereqs.sh is idempotent and quick when all present).
+install_prereqs() {
+    [ "$(id -u)" -eq 0 ] && [ "${KUBEXM_LAB:-}" != 0 ] && [ -f scripts/lab-prereqs.sh ] || return 0
+    bash scripts/lab-prereqs.sh || verdict FAIL "lab prerequisites" "scripts/lab-prereqs.sh failed"
+}
+
 if [ "$mode" != gates ]; then
+    install_prereqs
     suite "unit tests" tests/unit
     run_e2e
 fi

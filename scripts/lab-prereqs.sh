@@ -6,11 +6,13 @@
 #   openssh-server     sshd, for the connector's loopback tests
 #   iproute2           bridge, veth and network namespaces
 #   openssl            hashes the kxadmin password for each host
+#   sudo               the connector tests log in as a sudo user on the loopback sshd
+#   skopeo             copies images between OCI archives and registries (bundle tests)
 # Nothing may start on the machine itself while installing: a policy-rc.d that denies service
 # starts is put in place for the install unless the machine already has one.
 set -euo pipefail
 
-PACKAGES=(openssh-server openssh-client debootstrap systemd-container iproute2 openssl mount util-linux)
+PACKAGES=(openssh-server openssh-client debootstrap systemd-container iproute2 openssl mount util-linux sudo skopeo)
 
 if [ "$(id -u)" != 0 ]; then
   echo "lab-prereqs: must run as root" >&2

@@ -13,6 +13,8 @@ from typing import Annotated
 import typer
 
 from kubexm import __version__
+from kubexm.cmd.bundle_cmd import bundle_app, download_command
+from kubexm.cmd.certs_cmd import certs_app
 from kubexm.cmd.config_cmd import config_app
 from kubexm.cmd.lab_cmd import lab_app
 from kubexm.cmd.output import report_error
@@ -28,6 +30,9 @@ app = typer.Typer(
 )
 app.add_typer(config_app, name="config")
 app.add_typer(lab_app, name="lab")
+app.add_typer(certs_app, name="certs")
+app.add_typer(bundle_app, name="bundle")
+app.command("download")(download_command)
 
 
 def _show_version(value: bool) -> None:
@@ -75,7 +80,7 @@ def run(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     command = typer.main.get_command(app)
     try:
-        command.main(args=args, prog_name="kubexm", standalone_mode=False)
+        code = command.main(args=args, prog_name="kubexm", standalone_mode=False)
     except KubexmError as error:
         report_error(_state_from(args), error)
         return error.exit_code
@@ -96,7 +101,8 @@ def run(argv: list[str] | None = None) -> int:
             " (this is a kubexm bug; run with -v for the traceback and report it)\n"
         )
         return 1
-    return 0
+    # Without standalone mode a ``typer.Exit`` inside a command comes back as the return value.
+    return code if isinstance(code, int) else 0
 
 
 def entry() -> None:

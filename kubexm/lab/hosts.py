@@ -11,7 +11,15 @@ from pathlib import Path
 
 from kubexm.errors import LabError
 from kubexm.lab import cgroup, network
-from kubexm.lab.layout import SUDO_USER, LabHost, Paths, host_address, host_name, veth_name
+from kubexm.lab.layout import (
+    SUDO_USER,
+    LabHost,
+    Paths,
+    host_address,
+    host_name,
+    veth_name,
+    veth_of,
+)
 from kubexm.lab.supervisor import supervisor_argv
 from kubexm.lab.system import is_mount_point, remove_tree, run
 
@@ -225,7 +233,7 @@ def destroy(paths: Paths, name: str) -> list[str]:
         remove_tree(top)
     except LabError as error:
         problems.append(error.message)
-    network.delete_netns(name)
+    network.delete_netns(name, veth_of(name))
     if top.exists():
         problems.append(f"directory {top}")
     return problems

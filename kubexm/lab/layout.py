@@ -53,6 +53,12 @@ def veth_name(index: int) -> str:
     return f"kxv{index}"
 
 
+def veth_of(name: str) -> str | None:
+    """The veth of host ``name`` (``kxnode3`` → ``kxv3``); None for a name not made here."""
+    index = name.removeprefix(HOST_PREFIX)
+    return veth_name(int(index)) if name != index and index.isdigit() else None
+
+
 @dataclass(frozen=True)
 class Paths:
     """All lab paths below one root; tests point it at a temporary directory."""

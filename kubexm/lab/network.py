@@ -12,6 +12,7 @@ from kubexm.lab.layout import BRIDGE, BRIDGE_ADDRESS, PREFIX_LEN
 from kubexm.lab.system import run
 
 NETNS_DIR = Path("/run/netns")
+SYS_NET_DIR = Path("/sys/class/net")
 
 
 def bridge_exists(name: str = BRIDGE) -> bool:
@@ -65,6 +66,8 @@ def ensure_netns(netns: str, veth: str, address: str) -> None:
     """
     if netns_exists(netns):
         return
+    # A namespace deleted while a process still held it can leave its veth behind.
+    delete_link(veth)
     try:
         for argv in netns_commands(netns, veth, address):
             run(argv)
@@ -73,7 +76,23 @@ def ensure_netns(netns: str, veth: str, address: str) -> None:
         raise
 
 
-def delete_netns(netns: str) -> None:
-    """Remove the namespace; its veth pair goes with it."""
+def link_exists(name: str) -> bool:
+    return (SYS_NET_DIR / name).exists()
+
+
+def delete_link(name: str) -> None:
+    """Remove a network link of the machine when present (one end removes a veth pair)."""
+    if link_exists(name):
+        run(["ip", "link", "del", name])
+
+
+def delete_netns(netns: str, veth: str | None = None) -> None:
+    """Remove the namespace and, when named, its veth.
+
+    The pair normally goes with the namespace; it stays when a process of the stopped host
+    still held the namespace, so the veth is removed explicitly as well.
+    """
     if netns_exists(netns):
         run(["ip", "netns", "del", netns])
+    if veth is not None:
+        delete_link(veth)

@@ -74,6 +74,9 @@ class ArtifactSet:
     charts: tuple[ChartArtifact, ...] = ()
     os_packages: tuple[OSPackageSet, ...] = ()
     arches: tuple[str, ...] = field(default=("amd64",))
+    # Things the config needs that kubexm cannot list yet (a chart without a version, a CNI
+    # whose images come only from its chart...), one human sentence each.
+    notes: tuple[str, ...] = ()
 
     def files_for(self, component: str) -> tuple[FileArtifact, ...]:
         """The files of one component, every architecture."""

@@ -80,3 +80,8 @@ def test_entry_exits_with_run_code(monkeypatch: pytest.MonkeyPatch) -> None:
 class _Raiser:
     def __init__(self, fn: object) -> None:
         self.main = fn
+
+
+def test_exit_code_raised_inside_a_command_is_returned(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(main_mod.typer.main, "get_command", lambda _app: _Raiser(lambda **_k: 4))
+    assert run(["config", "schema"]) == 4

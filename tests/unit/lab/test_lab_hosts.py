@@ -253,7 +253,9 @@ def test_destroy_removes_everything_and_reports_leftovers(
     order: list[str] = []
     monkeypatch.setattr(hosts, "stop", lambda paths, name: order.append("stop"))
     monkeypatch.setattr(hosts.cgroup, "remove", lambda dirs: [Path("/cg/busy")])
-    monkeypatch.setattr(hosts.network, "delete_netns", lambda name: order.append("netns"))
+    monkeypatch.setattr(
+        hosts.network, "delete_netns", lambda name, veth=None: order.append("netns")
+    )
 
     def fake_remove(top: Path) -> None:
         order.append("remove")
@@ -275,7 +277,7 @@ def test_destroy_reports_a_root_that_stays_mounted(
     paths.host_dir("kxnode1").mkdir(parents=True)
     monkeypatch.setattr(hosts, "stop", lambda paths, name: None)
     monkeypatch.setattr(hosts.cgroup, "remove", lambda dirs: [])
-    monkeypatch.setattr(hosts.network, "delete_netns", lambda name: None)
+    monkeypatch.setattr(hosts.network, "delete_netns", lambda name, veth=None: None)
 
     def busy(top: Path) -> None:
         raise LabError(f"{top} still has mounts below it")

@@ -19,6 +19,7 @@ from kubexm.lab.layout import (
     load_state,
     save_state,
     veth_name,
+    veth_of,
     write_private,
 )
 
@@ -127,3 +128,11 @@ def test_lab_lock_serialises_holders(tmp_path: Path) -> None:
     with lab_lock(paths, timeout=0.3):
         assert paths.lock_file.exists()
     assert "wait" in caught.value.hint
+
+
+@pytest.mark.parametrize(
+    ("name", "veth"),
+    [("kxnode3", "kxv3"), ("kxnode12", "kxv12"), ("other", None), ("kxnode", None)],
+)
+def test_veth_of_maps_host_names_back_to_their_veth(name: str, veth: str | None) -> None:
+    assert veth_of(name) == veth

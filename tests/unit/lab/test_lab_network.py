@@ -85,3 +85,36 @@ def test_delete_bridge_and_netns_do_nothing_when_absent(
 def test_bridge_exists_reads_sysfs() -> None:
     assert network.bridge_exists("lo") is True
     assert network.bridge_exists("kxnone-such") is False
+
+
+def test_ensure_netns_removes_a_stale_veth_first(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    netns_dir, sys_net = tmp_path / "netns", tmp_path / "net"
+    netns_dir.mkdir()
+    sys_net.mkdir()
+    (sys_net / "kxv1").touch()
+    monkeypatch.setattr(network, "NETNS_DIR", netns_dir)
+    monkeypatch.setattr(network, "SYS_NET_DIR", sys_net)
+    calls: list[list[str]] = []
+    monkeypatch.setattr(network, "run", calls.append)
+
+    network.ensure_netns("kxnode1", "kxv1", "10.77.0.11")
+
+    assert calls[0] == ["ip", "link", "del", "kxv1"]
+    assert calls[1] == ["ip", "netns", "add", "kxnode1"]
+
+
+def test_delete_netns_also_removes_a_veth_left_behind(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "kxnode2").touch()
+    (tmp_path / "kxv2").touch()
+    monkeypatch.setattr(network, "NETNS_DIR", tmp_path)
+    monkeypatch.setattr(network, "SYS_NET_DIR", tmp_path)
+    calls: list[list[str]] = []
+    monkeypatch.setattr(network, "run", calls.append)
+
+    network.delete_netns("kxnode2", "kxv2")
+
+    assert calls == [["ip", "netns", "del", "kxnode2"], ["ip", "link", "del", "kxv2"]]

@@ -33,7 +33,7 @@ def make_plan(**overrides: object) -> PKIPlan:
         "key_type": "ecdsa",
     }
     values.update(overrides)
-    return PKIPlan(**values)  # type: ignore[arg-type]
+    return PKIPlan(**values)  # type: ignore[arg-type]  # overrides are loosely typed test input
 
 
 class Generated:

@@ -1,0 +1,220 @@
+"""``kubexm download`` (build an offline bundle) and ``kubexm bundle verify``.
+
+``download`` resolves the config to its artifact list, downloads the release files into the
+work directory's artifact cache, pulls missing images as OCI archives with skopeo, and packs
+everything into one bundle. Charts and OS packages are taken from ``<artifacts>/charts`` and
+``<artifacts>/os/<os>-<version>/<arch>/`` (placed there by ``helm pull`` and the OS's package
+manager); ``--skip`` leaves a kind out on purpose. ``bundle verify`` checks a bundle against a
+config before it is carried into an air gap: exit 0 when complete, 1 with every problem
+listed.
+
+The lead registers them in ``main``: ``app.add_typer(bundle_app, name="bundle")`` and
+``app.command("download")(download_command)``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kubexm.apis.v1alpha1.cluster import Cluster
+from kubexm.cmd.output import print_json
+from kubexm.cmd.state import OutputFormat, get_state
+from kubexm.config import load
+from kubexm.errors import ArtifactError, UsageError
+from kubexm.resource.bundle import build_bundle
+from kubexm.resource.bundle_verify import VerifyReport, verify_bundle
+from kubexm.resource.download import download_files as fetch_files
+from kubexm.resource.model import ArtifactSet
+from kubexm.resource.oci import image_archive_name, pull_argv, run_skopeo
+from kubexm.resource.resolve import resolve_artifacts
+from kubexm.runtime.workdir import work_dir_for
+
+bundle_app = typer.Typer(help="Check offline bundles.", no_args_is_help=True)
+
+ConfigOption = Annotated[str, typer.Option("--config", "-f", help="Cluster config file.")]
+ArchOption = Annotated[
+    list[str] | None,
+    typer.Option("--arch", help="Build for this arch instead of the hosts' (repeatable)."),
+]
+
+
+class SkipKind(StrEnum):
+    """Artifact kinds ``download --skip`` can leave out of a bundle."""
+
+    images = "images"
+    charts = "charts"
+    os_packages = "os-packages"
+
+
+def resolve(cluster: Cluster, arches: list[str] | None) -> ArtifactSet:
+    """The artifacts ``cluster`` needs (``kubexm.resource.resolve``)."""
+    return resolve_artifacts(cluster, arches=arches or None)
+
+
+def download_files(artifacts: ArtifactSet, cache_dir: Path) -> None:
+    """Fetch and verify every release file into ``cache_dir`` (raises ``ArtifactError``)."""
+    asyncio.run(fetch_files(artifacts.files, cache_dir))
+
+
+def pull_images(artifacts: ArtifactSet, images_dir: Path) -> int:
+    """Save every image not yet in ``images_dir`` as an OCI archive; return how many."""
+    images_dir.mkdir(parents=True, exist_ok=True)
+    pulled = 0
+    for image in artifacts.images:
+        archive = images_dir / image_archive_name(image.source)
+        if archive.is_file():
+            continue
+        partial = archive.with_name(archive.name + ".part")
+        partial.unlink(missing_ok=True)  # a .part left by an interrupted pull is no archive
+        run_skopeo(pull_argv(image.source, partial, image.arches))
+        partial.replace(archive)
+        pulled += 1
+    return pulled
+
+
+def _without(artifacts: ArtifactSet, skip: list[SkipKind]) -> ArtifactSet:
+    return dataclasses.replace(
+        artifacts,
+        images=() if SkipKind.images in skip else artifacts.images,
+        charts=() if SkipKind.charts in skip else artifacts.charts,
+        os_packages=() if SkipKind.os_packages in skip else artifacts.os_packages,
+    )
+
+
+def _load(file: str) -> Cluster:
+    if not Path(file).is_file():
+        raise UsageError(f"config file not found: {file}", "pass an existing file with -f")
+    return load(file).cluster
+
+
+def artifact_rows(artifacts: ArtifactSet) -> list[dict[str, str]]:
+    """One row per artifact: kind, name, version, arch and where it comes from."""
+    rows = [
+        {"kind": "file", "name": f.filename, "version": f.version, "arch": f.arch, "from": f.url}
+        for f in artifacts.files
+    ]
+    rows += [
+        {
+            "kind": "image",
+            "name": i.target,
+            "version": "",
+            "arch": ",".join(i.arches),
+            "from": i.source,
+        }
+        for i in artifacts.images
+    ]
+    rows += [
+        {"kind": "chart", "name": c.name, "version": c.version, "arch": "", "from": c.repo}
+        for c in artifacts.charts
+    ]
+    rows += [
+        {
+            "kind": "os-packages",
+            "name": " ".join(s.packages),
+            "version": s.os_version,
+            "arch": s.arch,
+            "from": s.os_id,
+        }
+        for s in artifacts.os_packages
+    ]
+    return rows
+
+
+def download_command(
+    ctx: typer.Context,
+    file: ConfigOption,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Bundle file to write.")] = Path(
+        "bundle.tar.gz"
+    ),
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the artifact list; download nothing.")
+    ] = False,
+    arch: ArchOption = None,
+    skip: Annotated[
+        list[SkipKind] | None, typer.Option("--skip", help="Leave a kind out (repeatable).")
+    ] = None,
+    work_dir: Annotated[
+        Path | None,
+        typer.Option("--work-dir", help="Base of the work dirs (default: spec.global.workDir)."),
+    ] = None,
+) -> None:
+    """Download everything a config needs and pack it into one offline bundle."""
+    state = get_state(ctx)
+    cluster = _load(file)
+    artifacts = _without(resolve(cluster, arch), skip or [])
+    if dry_run:
+        _print_rows(artifact_rows(artifacts), state.output)
+        return
+    cache = work_dir_for(cluster, work_dir).ensure().artifacts
+    download_files(artifacts, cache)
+    pull_images(artifacts, cache / "images")
+    manifest = build_bundle(
+        artifacts,
+        cache,
+        output,
+        images_dir=cache / "images",
+        os_dir=cache / "os",
+        cluster_name=cluster.name,
+        kubernetes_version=cluster.spec.kubernetes.version,
+    )
+    if state.output is OutputFormat.json:
+        print_json({"ok": True, "bundle": str(output), "manifest": manifest.to_dict()})
+        return
+    size = output.stat().st_size / 1e6
+    typer.echo(
+        f"wrote {output} ({size:.1f} MB): {len(manifest.files)} files, "
+        f"{len(manifest.images)} images, {len(manifest.charts)} charts, "
+        f"{sum(len(s.files) for s in manifest.os_packages)} OS packages"
+    )
+
+
+def _print_rows(rows: list[dict[str, str]], output: OutputFormat) -> None:
+    if output is OutputFormat.json:
+        print_json({"ok": True, "artifacts": rows})
+        return
+    for row in rows:
+        arch = f" [{row['arch']}]" if row["arch"] else ""
+        version = f" {row['version']}" if row["version"] else ""
+        typer.echo(f"{row['kind']:<12} {row['name']}{version}{arch}  <- {row['from']}")
+    typer.echo(f"{len(rows)} artifacts")
+
+
+@bundle_app.command("verify")
+def verify(
+    ctx: typer.Context,
+    bundle: Annotated[Path, typer.Argument(help="The bundle (.tar.gz) to check.")],
+    file: ConfigOption,
+    arch: ArchOption = None,
+) -> None:
+    """Check that a bundle holds everything a config needs; exit 1 listing what is not."""
+    state = get_state(ctx)
+    cluster = _load(file)
+    if not bundle.is_file():
+        raise UsageError(f"bundle not found: {bundle}", "pass the path of a .tar.gz bundle")
+    report = verify_bundle(bundle, resolve(cluster, arch))
+    if report.ok:
+        _print_ok(report, state.output)
+        return
+    # An error (exit 1) rather than typer.Exit: the entry point maps KubexmError to its exit
+    # code and prints it in the chosen format, one line per problem.
+    count = len(report.problems)
+    lines = "\n".join(f"  {problem}" for problem in report.problems)
+    raise ArtifactError(
+        f"bundle {bundle} is incomplete for this config: {count} problem"
+        f"{'s' if count != 1 else ''}\n{lines}",
+        "build it again with `kubexm download -f <config>` on a machine with internet access",
+    )
+
+
+def _print_ok(report: VerifyReport, output: OutputFormat) -> None:
+    if output is OutputFormat.json:
+        print_json({"ok": True, "members": report.members_checked, "bytes": report.bytes_checked})
+        return
+    size = report.bytes_checked / 1e6
+    typer.echo(f"{report.bundle}: complete; {report.members_checked} members, {size:.1f} MB")

@@ -1,0 +1,115 @@
+"""``kubexm certs generate | check``: the cluster's local PKI in its work directory.
+
+Certificates are made on the machine running kubexm (ARCHITECTURE §6) and pushed to hosts by
+``create cluster``; these commands manage and inspect that local copy.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from kubexm.cmd.output import print_json
+from kubexm.cmd.state import OutputFormat, get_state
+from kubexm.config import load
+from kubexm.errors import KubexmError, UsageError
+from kubexm.pki import PKIReport, ensure_pki, inventory, inventory_dicts, render_table
+from kubexm.pki.fromconfig import plan_from_cluster
+from kubexm.pki.model import KeyType
+from kubexm.runtime.workdir import work_dir_for
+
+certs_app = typer.Typer(help="Create and inspect the cluster's certificates.", no_args_is_help=True)
+
+ConfigOpt = Annotated[str, typer.Option("--config", "-f", help="Cluster config file.")]
+WorkDirOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--work-dir", help="Base of the work directory: <DIR>/<cluster> (default ./.kubexm)."
+    ),
+]
+
+
+@certs_app.command("generate")
+def generate(
+    ctx: typer.Context,
+    config: ConfigOpt,
+    work_dir: WorkDirOpt = None,
+    key_type: Annotated[
+        str, typer.Option("--key-type", help="Key algorithm of new keys: rsa or ecdsa.")
+    ] = "rsa",
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Replace a missing or changed CA and re-sign its leaves."),
+    ] = False,
+) -> None:
+    """Create or bring up to date every CA, certificate and kubeconfig the config needs.
+
+    Valid certificates are kept byte for byte; only what must change is re-issued.
+    """
+    state = get_state(ctx)
+    if key_type not in ("rsa", "ecdsa"):
+        raise UsageError(f"unknown key type {key_type!r}", "use --key-type rsa or ecdsa")
+    kt: KeyType = "ecdsa" if key_type == "ecdsa" else "rsa"
+    cluster = load(config).cluster
+    wd = work_dir_for(cluster, work_dir).ensure()
+    plan = plan_from_cluster(cluster, key_type=kt)
+    report = ensure_pki(plan, wd.pki, kubeconfig_dir=wd.kubeconfig, force=force)
+    if state.output is OutputFormat.json:
+        entries = [vars(entry) for entry in report.entries]
+        print_json(
+            {"ok": True, "pki": str(wd.pki), "entries": entries, "warnings": report.warnings}
+        )
+        return
+    _print_report(report, str(wd.pki))
+
+
+def _print_report(report: PKIReport, where: str) -> None:
+    for warning in report.warnings:
+        sys.stderr.write(f"warning: {warning}\n")
+    counts = {
+        action: len(report.names(action)) for action in ("created", "reissued", "updated", "kept")
+    }
+    for entry in report.entries:
+        if entry.action != "kept":
+            reason = f" ({entry.reason})" if entry.reason else ""
+            typer.echo(f"{entry.action:9} {entry.kind:10} {entry.name}{reason}")
+    summary = ", ".join(f"{n} {action}" for action, n in counts.items())
+    typer.echo(f"pki in {where}: {summary}")
+
+
+@certs_app.command("check")
+def check(
+    ctx: typer.Context,
+    config: ConfigOpt,
+    work_dir: WorkDirOpt = None,
+    warn_days: Annotated[
+        int, typer.Option("--warn-days", min=1, help="Warn when fewer days are left.")
+    ] = 30,
+) -> None:
+    """List every certificate and kubeconfig with its expiry; exit 1 when any has expired."""
+    state = get_state(ctx)
+    cluster = load(config).cluster
+    wd = work_dir_for(cluster, work_dir)
+    infos = inventory(wd.pki, wd.kubeconfig)
+    if not infos:
+        raise KubexmError(
+            f"no certificates in {wd.pki}",
+            f"create them with: kubexm certs generate -f {config}",
+        )
+    expired = [info.name for info in infos if info.status(warn_days) == "expired"]
+    if state.output is OutputFormat.json:
+        print_json({"ok": not expired, "certificates": inventory_dicts(infos, warn_days)})
+    else:
+        typer.echo(render_table(infos, warn_days))
+        expiring = [info.name for info in infos if info.status(warn_days) == "warning"]
+        if expiring:
+            sys.stderr.write(
+                f"warning: {len(expiring)} expire within {warn_days} days: {', '.join(expiring)}\n"
+            )
+    if expired:
+        raise KubexmError(
+            f"{len(expired)} expired: {', '.join(expired)}",
+            f"renew them with: kubexm certs generate -f {config}",
+        )

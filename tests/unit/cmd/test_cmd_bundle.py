@@ -1,0 +1,215 @@
+"""``kubexm download`` and ``kubexm bundle verify`` through ``kubexm.cmd.main.run``.
+
+The commands are registered on a test-local Typer that carries main's global options, the way
+the lead will register them in ``main``. Resolving uses the real resolver where no download is
+needed (dry run); otherwise it returns the hand-made artifact set of the resource tests, and
+the downloader and skopeo are replaced by copies from that local cache (no network).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+import typer
+
+from kubexm.cmd import bundle_cmd, main
+from kubexm.cmd.bundle_cmd import bundle_app, download_command
+from kubexm.config import load
+from kubexm.resource.bundle import build_bundle
+from kubexm.resource.model import ArtifactSet, FileArtifact, ImageArtifact
+from kubexm.runtime.workdir import work_dir_for
+
+ROOT = Path(__file__).resolve().parents[3]
+CONFIG = ROOT / "examples" / "single-master.yaml"
+
+
+def _fixtures() -> ModuleType:
+    path = ROOT / "tests" / "unit" / "resource" / "resource_bundle_fixtures.py"
+    spec = importlib.util.spec_from_file_location("cmd_bundle_fixtures", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+fixtures = _fixtures()
+
+
+@pytest.fixture(autouse=True)
+def local_app(monkeypatch: pytest.MonkeyPatch) -> typer.Typer:
+    app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+    app.callback()(main.main)
+    app.add_typer(bundle_app, name="bundle")
+    app.command("download")(download_command)
+    monkeypatch.setattr(main, "app", app)
+    return app
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    made = fixtures.make_cache(tmp_path / "src")
+    monkeypatch.setattr(bundle_cmd, "resolve", lambda cluster, arches: made.artifacts)
+    return made
+
+
+def fake_download(source: Path) -> Any:
+    def download(artifacts: ArtifactSet, cache_dir: Path) -> None:
+        for artifact in artifacts.files:
+            target = cache_dir / artifact.cache_path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source / artifact.cache_path, target)
+
+    return download
+
+
+def fake_skopeo(images: Path, calls: list[list[str]]) -> Any:
+    def run(argv: list[str], *, timeout: float = 0) -> str:
+        calls.append(list(argv))
+        archive = Path(argv[-1].split(":")[1])
+        shutil.copy(next(images.glob("*.oci.tar")), archive)
+        return ""
+
+    return run
+
+
+def test_download_dry_run_prints_the_real_artifact_list(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main.run(["download", "-f", str(CONFIG), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "registry.k8s.io/kube-apiserver:v1.36.4" in out
+    assert "kubeadm" in out and "[amd64]" in out
+    assert out.rstrip().endswith("artifacts")
+
+
+def test_download_dry_run_as_json_honours_arch_and_skip(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    argv = ["-o", "json", "download", "-f", str(CONFIG), "--dry-run", "--arch", "arm64"]
+    assert main.run([*argv, "--skip", "images", "--skip", "os-packages"]) == 0
+    rows = json.loads(capsys.readouterr().out)["artifacts"]
+    assert {row["kind"] for row in rows} == {"file", "chart"}
+    assert {row["arch"] for row in rows if row["kind"] == "file"} == {"arm64"}
+
+
+def test_download_builds_a_bundle_from_the_work_dir_cache(
+    tmp_path: Path,
+    cache: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    work = tmp_path / "work"
+    artifacts = work_dir_for(load(str(CONFIG)).cluster, work).artifacts
+    shutil.copytree(cache.os_dir, artifacts / "os")
+    shutil.copytree(cache.cache_dir / "charts", artifacts / "charts")
+    calls: list[list[str]] = []
+    monkeypatch.setattr(bundle_cmd, "download_files", fake_download(cache.cache_dir))
+    monkeypatch.setattr(bundle_cmd, "run_skopeo", fake_skopeo(cache.images_dir, calls))
+    out = tmp_path / "bundle.tar.gz"
+    argv = ["download", "-f", str(CONFIG), "-o", str(out), "--work-dir", str(work)]
+    assert main.run(argv) == 0
+    assert "4 files, 1 images, 1 charts, 2 OS packages" in capsys.readouterr().out
+    assert len(calls) == 1 and calls[0][:2] == ["skopeo", "copy"]
+    assert main.run(argv) == 0, "a second run reuses the pulled image"
+    assert len(calls) == 1
+    assert main.run(["bundle", "verify", "-f", str(CONFIG), str(out)]) == 0
+
+
+def test_download_with_pieces_missing_lists_them_and_exits_1(
+    tmp_path: Path,
+    cache: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr(bundle_cmd, "download_files", fake_download(cache.cache_dir))
+    monkeypatch.setattr(bundle_cmd, "run_skopeo", fake_skopeo(cache.images_dir, []))
+    argv = ["download", "-f", str(CONFIG), "-o", str(tmp_path / "b.tar.gz")]
+    assert main.run([*argv, "--work-dir", str(tmp_path / "w")]) == 1
+    err = capsys.readouterr().err
+    assert "missing chart localpv 4.4.0" in err and "missing OS packages" in err
+    assert not (tmp_path / "b.tar.gz").exists()
+
+
+@pytest.fixture
+def bundle(tmp_path: Path, cache: Any) -> Path:
+    out = tmp_path / "bundle.tar.gz"
+    build_bundle(
+        cache.artifacts,
+        cache.cache_dir,
+        out,
+        images_dir=cache.images_dir,
+        os_dir=cache.os_dir,
+    )
+    return out
+
+
+def test_verify_complete_bundle_exits_0(bundle: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main.run(["bundle", "verify", "-f", str(CONFIG), str(bundle)]) == 0
+    assert "complete; 9 members" in capsys.readouterr().out
+    assert main.run(["-o", "json", "bundle", "verify", "-f", str(CONFIG), str(bundle)]) == 0
+    assert json.loads(capsys.readouterr().out)["members"] == 9
+
+
+def test_verify_lists_every_missing_item_and_exits_1(
+    bundle: Path, cache: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    needs = ArtifactSet(
+        files=(
+            FileArtifact("etcd", "3.5.21", "s390x", "etcd", "u"),
+            FileArtifact("runc", "1.1.5", "amd64", "runc", "u"),
+        ),
+        images=(ImageArtifact("quay.io/calico/node:v3", "quay.io/calico/node:v3", "cni"),),
+    )
+    monkeypatch.setattr(bundle_cmd, "resolve", lambda cluster, arches: needs)
+    assert main.run(["bundle", "verify", "-f", str(CONFIG), str(bundle)]) == 1
+    captured = capsys.readouterr()
+    assert "etcd/3.5.21/s390x/etcd" in captured.err
+    assert "runc/1.1.5/amd64/runc" in captured.err
+    assert "image quay.io/calico/node:v3" in captured.err
+    assert "incomplete for this config: 3 problems" in captured.err
+
+
+def test_verify_as_json_reports_problems(
+    bundle: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    needs = ArtifactSet(files=(FileArtifact("etcd", "3.5.21", "s390x", "etcd", "u"),))
+    monkeypatch.setattr(bundle_cmd, "resolve", lambda cluster, arches: needs)
+    assert main.run(["-o", "json", "bundle", "verify", "-f", str(CONFIG), str(bundle)]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["ok"] is False
+    assert "file etcd/3.5.21/s390x/etcd: not in the bundle" in data["errors"][0]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        pytest.param(["-f", "/nonexistent.yaml", "b.tar.gz"], "config file not found", id="cfg"),
+        pytest.param(["-f", str(CONFIG), "/nonexistent.tar.gz"], "bundle not found", id="bundle"),
+    ],
+)
+def test_verify_usage_errors_exit_2(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main.run(["bundle", "verify", *argv]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_verify_of_a_non_bundle_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    junk = tmp_path / "junk.tar.gz"
+    junk.write_text("nope")
+    assert main.run(["bundle", "verify", "-f", str(CONFIG), str(junk)]) == 1
+    assert "cannot read the bundle" in capsys.readouterr().err
+
+
+def test_resolve_uses_the_real_resolver_with_an_arch_override() -> None:
+    artifacts = bundle_cmd.resolve(load(str(CONFIG)).cluster, ["arm64"])
+    assert artifacts.arches == ("arm64",)
+    assert {f.arch for f in artifacts.files} == {"arm64"}

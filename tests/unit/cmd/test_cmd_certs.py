@@ -1,0 +1,96 @@
+"""``kubexm certs generate | check`` on a temporary work directory."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from kubexm.cmd.main import run
+
+EXAMPLE = str(Path(__file__).resolve().parents[3] / "examples" / "ha-kubexm-kh.yaml")
+
+
+def _generate(work: Path, *extra: str) -> int:
+    return run(
+        ["certs", "generate", "-f", EXAMPLE, "--work-dir", str(work), "--key-type", "ecdsa", *extra]
+    )
+
+
+def test_check_without_pki_says_how_to_create_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["certs", "check", "-f", EXAMPLE, "--work-dir", str(tmp_path)]) == 1
+    assert "kubexm certs generate" in capsys.readouterr().err
+
+
+def test_generate_then_rerun_keeps_everything(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _generate(tmp_path) == 0
+    first = capsys.readouterr().out
+    assert "created" in first and "0 kept" in first
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    assert (tmp_path / "ha-kh" / "pki" / "ca.crt").is_file()
+    assert _generate(tmp_path) == 0
+    assert "0 created, 0 reissued, 0 updated" in capsys.readouterr().out
+    after = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    assert before == after
+    assert (tmp_path / "ha-kh" / "pki" / "ca.key").stat().st_mode & 0o777 == 0o600
+
+
+def test_check_lists_every_certificate_as_table_and_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _generate(tmp_path) == 0
+    capsys.readouterr()
+    assert run(["certs", "check", "-f", EXAMPLE, "--work-dir", str(tmp_path)]) == 0
+    table = capsys.readouterr().out
+    assert table.splitlines()[0].split()[:2] == ["NAME", "KIND"]
+    assert "apiserver " in table and "admin.conf" in table
+    assert run(["-o", "json", "certs", "check", "-f", EXAMPLE, "--work-dir", str(tmp_path)]) == 0
+    data = json.loads(capsys.readouterr().out)
+    names = {c["name"] for c in data["certificates"]}
+    assert {"ca", "apiserver", "etcd/ca", "front-proxy-ca", "admin.conf"} <= names
+    assert all(c["status"] == "ok" for c in data["certificates"])
+
+
+def test_check_warns_below_threshold(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _generate(tmp_path) == 0
+    capsys.readouterr()
+    argv = ["certs", "check", "-f", EXAMPLE, "--work-dir", str(tmp_path), "--warn-days", "400"]
+    assert run(argv) == 0
+    out = capsys.readouterr()
+    assert "WARNING" in out.out
+    assert "expire within 400 days" in out.err
+
+
+def test_generate_json_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert (
+        run(
+            [
+                "-o",
+                "json",
+                "certs",
+                "generate",
+                "-f",
+                EXAMPLE,
+                "--work-dir",
+                str(tmp_path),
+                "--key-type",
+                "ecdsa",
+            ]
+        )
+        == 0
+    )
+    data = json.loads(capsys.readouterr().out)
+    assert data["ok"] is True
+    assert {e["action"] for e in data["entries"]} == {"created"}
+
+
+def test_unknown_key_type_is_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _generate(tmp_path, "--key-type", "dsa") == 2
+    assert "unknown key type" in capsys.readouterr().err

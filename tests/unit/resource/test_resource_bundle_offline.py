@@ -1,0 +1,175 @@
+"""open_bundle extracts safely and once; OfflineSource serves only what the bundle holds."""
+
+from __future__ import annotations
+
+import io
+import re
+import tarfile
+from pathlib import Path
+
+import pytest
+from resource_bundle_fixtures import ARCHES, IMAGE, Cache, content, make_cache
+
+from kubexm.errors import ArtifactError
+from kubexm.resource.bundle import build_bundle
+from kubexm.resource.bundle_offline import MARKER, OfflineSource, open_bundle, read_manifest
+from kubexm.resource.model import ChartArtifact, FileArtifact, ImageArtifact
+from kubexm.resource.oci import read_oci_archive
+
+
+@pytest.fixture
+def cache(tmp_path: Path) -> Cache:
+    return make_cache(tmp_path)
+
+
+@pytest.fixture
+def bundle(cache: Cache) -> Path:
+    out = cache.root / "bundle.tar.gz"
+    build_bundle(cache.artifacts, cache.cache_dir, out, **cache.build_kwargs())
+    return out
+
+
+def evil_bundle(path: Path, info: tarfile.TarInfo, body: bytes = b"") -> Path:
+    with tarfile.open(path, "w:gz") as archive:
+        info.size = len(body)
+        archive.addfile(info, io.BytesIO(body))
+    return path
+
+
+def test_open_bundle_extracts_files_with_modes_and_returns_the_manifest(
+    bundle: Path, tmp_path: Path
+) -> None:
+    dest = tmp_path / "x"
+    manifest = open_bundle(bundle, dest)
+    etcd = dest / "files/etcd/3.5.21/arm64/etcd"
+    assert etcd.read_bytes() == content("etcd", "arm64")
+    assert etcd.stat().st_mode & 0o777 == 0o755
+    assert (dest / "charts/localpv-4.4.0.tgz").stat().st_mode & 0o777 == 0o644
+    assert manifest == read_manifest(dest) and len(manifest.files) == 4
+    assert (dest / MARKER).is_file()
+
+
+def test_open_bundle_twice_does_not_extract_again(bundle: Path, tmp_path: Path) -> None:
+    dest = tmp_path / "x"
+    open_bundle(bundle, dest)
+    sentinel = dest / "files/etcd/3.5.21/amd64/etcd"
+    sentinel.write_bytes(b"changed after extraction")
+    open_bundle(bundle, dest)
+    assert sentinel.read_bytes() == b"changed after extraction"
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "link"),
+    [
+        pytest.param("../escape", tarfile.REGTYPE, "", id="dotdot"),
+        pytest.param("/tmp/abs", tarfile.REGTYPE, "", id="absolute"),
+        pytest.param("files/link", tarfile.SYMTYPE, "/etc/passwd", id="symlink-out"),
+        pytest.param("files/hard", tarfile.LNKTYPE, "manifest.json", id="hardlink"),
+        pytest.param("dev/null", tarfile.CHRTYPE, "", id="device"),
+    ],
+)
+def test_open_bundle_refuses_unsafe_members(
+    tmp_path: Path, name: str, kind: bytes, link: str
+) -> None:
+    info = tarfile.TarInfo(name)
+    info.type, info.linkname = kind, link
+    bad = evil_bundle(tmp_path / "bad.tar.gz", info, b"x" if kind == tarfile.REGTYPE else b"")
+    dest = tmp_path / "dest"
+    with pytest.raises(ArtifactError, match="not a plain file inside the bundle"):
+        open_bundle(bad, dest)
+    assert not (tmp_path / "escape").exists() and not Path("/tmp/abs").exists()
+    assert not (dest / MARKER).exists()
+
+
+def test_open_bundle_detects_a_member_that_differs_from_the_manifest(
+    bundle: Path, tmp_path: Path
+) -> None:
+    edited = tmp_path / "edited.tar.gz"
+    with tarfile.open(bundle, "r:gz") as src, tarfile.open(edited, "w:gz") as dst:
+        for member in src.getmembers():
+            data = src.extractfile(member).read()
+            if member.name.endswith("localpv-4.4.0.tgz"):
+                data, member.size = b"other", 5
+            dst.addfile(member, io.BytesIO(data))
+    dest = tmp_path / "x"
+    with pytest.raises(ArtifactError, match=re.escape("charts/localpv-4.4.0.tgz")):
+        open_bundle(edited, dest)
+    assert not (dest / MARKER).exists()
+
+
+def test_open_bundle_of_a_missing_file_says_so(tmp_path: Path) -> None:
+    with pytest.raises(ArtifactError, match="cannot read the bundle"):
+        open_bundle(tmp_path / "nope.tar.gz", tmp_path / "x")
+
+
+def test_open_bundle_of_a_corrupt_file_is_an_artifact_error(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.tar.gz"
+    junk.write_bytes(b"\x1f\x8b garbage")
+    with pytest.raises(ArtifactError, match="cannot extract"):
+        open_bundle(junk, tmp_path / "x")
+
+
+def test_read_manifest_of_a_folder_without_one(tmp_path: Path) -> None:
+    with pytest.raises(ArtifactError, match=re.escape("no readable manifest.json")):
+        read_manifest(tmp_path)
+
+
+@pytest.fixture
+def source(bundle: Path, tmp_path: Path) -> OfflineSource:
+    dest = tmp_path / "extracted"
+    open_bundle(bundle, dest)
+    return OfflineSource.from_dir(dest)
+
+
+def test_offline_source_serves_files_images_charts_and_packages(source: OfflineSource) -> None:
+    etcd = source.file(FileArtifact("etcd", "3.5.21", "amd64", "etcd", "https://never"))
+    assert etcd.read_bytes() == content("etcd", "amd64")
+    archive = source.image(ImageArtifact(IMAGE, IMAGE, "pause", ARCHES))
+    assert read_oci_archive(archive).arches == ARCHES
+    assert source.chart(ChartArtifact("localpv", "4.4.0", "r", "p")).name == "localpv-4.4.0.tgz"
+    debs = source.os_packages("debian", "12", "amd64")
+    assert sorted(p.name for p in debs) == [
+        "libwrap0_7.6.q-32_amd64.deb",
+        "socat_1.7.4.4-2_amd64.deb",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("ask", "what"),
+    [
+        pytest.param(
+            lambda s: s.file(FileArtifact("runc", "1.1.5", "amd64", "runc", "https://x")),
+            "file runc/1.1.5/amd64/runc",
+            id="file",
+        ),
+        pytest.param(
+            lambda s: s.image(ImageArtifact(IMAGE, IMAGE, "pause", ("s390x",))),
+            f"image {IMAGE} for s390x",
+            id="image-arch",
+        ),
+        pytest.param(
+            lambda s: s.image(ImageArtifact("quay.io/x:1", "quay.io/x:1", "t")),
+            "image quay.io/x:1",
+            id="image",
+        ),
+        pytest.param(
+            lambda s: s.chart(ChartArtifact("cilium", "1", "r", "p")), "chart cilium 1", id="chart"
+        ),
+        pytest.param(
+            lambda s: s.os_packages("rocky", "9", "amd64"), "OS packages for rocky 9", id="os"
+        ),
+    ],
+)
+def test_offline_source_refuses_anything_not_in_the_bundle(
+    source: OfflineSource, ask: object, what: str
+) -> None:
+    with pytest.raises(ArtifactError, match="not in the offline bundle") as caught:
+        ask(source)
+    assert what in caught.value.message
+    assert "kubexm download" in caught.value.hint
+
+
+def test_offline_source_notices_a_file_deleted_after_extraction(source: OfflineSource) -> None:
+    (source.root / "files/etcd/3.5.21/amd64/etcd").unlink()
+    with pytest.raises(ArtifactError, match="missing on disk"):
+        source.file(FileArtifact("etcd", "3.5.21", "amd64", "etcd", "u"))

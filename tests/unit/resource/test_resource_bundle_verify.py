@@ -1,0 +1,188 @@
+"""verify_bundle: every missing or altered piece is named; unreadable bundles are errors."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import tarfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from resource_bundle_fixtures import IMAGE, Cache, make_cache
+
+from kubexm.errors import ArtifactError
+from kubexm.resource.bundle import build_bundle
+from kubexm.resource.bundle_verify import VerifyProblem, is_safe_name, verify_bundle
+from kubexm.resource.model import (
+    ArtifactSet,
+    ChartArtifact,
+    FileArtifact,
+    ImageArtifact,
+    OSPackageSet,
+)
+
+Edit = Callable[[tarfile.TarInfo, bytes], tuple[tarfile.TarInfo, bytes] | None]
+
+
+@pytest.fixture
+def cache(tmp_path: Path) -> Cache:
+    return make_cache(tmp_path)
+
+
+@pytest.fixture
+def bundle(cache: Cache) -> Path:
+    out = cache.root / "bundle.tar.gz"
+    build_bundle(
+        cache.artifacts,
+        cache.cache_dir,
+        out,
+        **cache.build_kwargs(),
+        labels={"kubelet": "stand-in"},
+    )
+    return out
+
+
+def repack(bundle: Path, edit: Edit) -> Path:
+    """A copy of ``bundle`` with each member passed through ``edit`` (None drops it)."""
+    out = bundle.with_name("edited.tar.gz")
+    with tarfile.open(bundle, "r:gz") as src, tarfile.open(out, "w:gz") as dst:
+        for member in src.getmembers():
+            data = src.extractfile(member).read() if member.isfile() else b""
+            kept = edit(member, data)
+            if kept is not None:
+                info, body = kept
+                info.size = len(body)
+                dst.addfile(info, io.BytesIO(body))
+    return out
+
+
+def problems(report_problems: tuple[VerifyProblem, ...]) -> list[str]:
+    return [str(p) for p in report_problems]
+
+
+def test_complete_bundle_passes_and_counts_what_it_hashed(bundle: Path, cache: Cache) -> None:
+    report = verify_bundle(bundle, cache.artifacts)
+    assert report.ok, problems(report.problems)
+    assert report.members_checked == 9  # manifest, 4 files, image, chart, 2 debs
+    assert report.bytes_checked > 0
+    assert report.manifest.arches == ("amd64", "arm64")
+
+
+def test_removed_file_is_named_as_missing_from_the_archive(bundle: Path, cache: Cache) -> None:
+    dropped = "files/etcd/3.5.21/arm64/etcd"
+    edited = repack(bundle, lambda m, d: None if m.name == dropped else (m, d))
+    report = verify_bundle(edited, cache.artifacts)
+    assert not report.ok
+    assert problems(report.problems) == [
+        f"member {dropped}: listed in the manifest but not in the archive"
+    ]
+
+
+def test_an_arch_the_config_needs_but_the_bundle_lacks_is_named(bundle: Path, cache: Cache) -> None:
+    riscv = [
+        FileArtifact("etcd", "3.5.21", "riscv64", "etcd", "u"),
+        FileArtifact("kubelet", "1.36.4", "riscv64", "kubelet", "u"),
+    ]
+    image = ImageArtifact(IMAGE, IMAGE, "pause", ("amd64", "riscv64"))
+    required = ArtifactSet(files=(*cache.artifacts.files, *riscv), images=(image,))
+    found = problems(verify_bundle(bundle, required).problems)
+    assert found == [
+        "file etcd/3.5.21/riscv64/etcd: not in the bundle (needed for riscv64)",
+        "file kubelet/1.36.4/riscv64/kubelet: not in the bundle (needed for riscv64)",
+        f"image {IMAGE}: no platform for riscv64",
+    ]
+
+
+def test_altered_content_is_caught_by_rehashing(bundle: Path, cache: Cache) -> None:
+    target = "charts/localpv-4.4.0.tgz"
+    edited = repack(bundle, lambda m, d: (m, b"tampered!" if m.name == target else d))
+    found = problems(verify_bundle(edited, cache.artifacts).problems)
+    assert len(found) == 1 and found[0].startswith(f"member {target}: content differs")
+
+
+def test_missing_chart_image_and_os_package_are_each_named(bundle: Path, cache: Cache) -> None:
+    required = dataclasses.replace(
+        cache.artifacts,
+        images=(ImageArtifact("quay.io/calico/node:v3", "x", "cni"),),
+        charts=(ChartArtifact("cilium", "1.15.7", "r", "cni"),),
+        os_packages=(
+            OSPackageSet("debian", "12", "amd64", ("socat", "ipset")),
+            OSPackageSet("rocky", "9", "amd64", ("socat",)),
+        ),
+    )
+    assert problems(verify_bundle(bundle, required).problems) == [
+        "image quay.io/calico/node:v3: not in the bundle",
+        "chart cilium 1.15.7: not in the bundle",
+        "os-package debian-12/amd64 ipset: not in the bundle",
+        "os-package rocky-9/amd64 socat: not in the bundle",
+    ]
+
+
+def test_pin_is_applied_to_upstream_files_only(bundle: Path, cache: Cache) -> None:
+    wrong = "f" * 64
+    files = tuple(dataclasses.replace(f, sha256=wrong) for f in cache.artifacts.files)
+    found = problems(verify_bundle(bundle, ArtifactSet(files=files)).problems)
+    assert [p.split(":")[0] for p in found] == [
+        "file etcd/3.5.21/amd64/etcd",
+        "file etcd/3.5.21/arm64/etcd",
+    ], "kubelet is a stand-in and is never compared with the upstream pin"
+
+
+def test_symlink_member_is_reported_as_unsafe(bundle: Path, cache: Cache) -> None:
+    def add_link(member: tarfile.TarInfo, data: bytes) -> tuple[tarfile.TarInfo, bytes]:
+        if member.name == "charts/localpv-4.4.0.tgz":
+            link = tarfile.TarInfo("files/evil")
+            link.type, link.linkname = tarfile.SYMTYPE, "/etc/shadow"
+            return link, b""
+        return member, data
+
+    found = problems(verify_bundle(repack(bundle, add_link), cache.artifacts).problems)
+    assert "member files/evil: unsafe entry (link or path)" in found
+
+
+@pytest.mark.parametrize(
+    ("content", "match"),
+    [
+        pytest.param(b"plain text", "cannot read the bundle", id="not-gzip"),
+        pytest.param(None, "has no manifest.json", id="no-manifest"),
+        pytest.param(b"{not json", "not valid JSON", id="bad-json"),
+        pytest.param(b'{"schema_version": 99}', "schema_version 99", id="future-schema"),
+    ],
+)
+def test_unreadable_bundles_raise_artifact_error(
+    tmp_path: Path, content: bytes | None, match: str
+) -> None:
+    out = tmp_path / "b.tar.gz"
+    if content == b"plain text":
+        out.write_bytes(content)
+    else:
+        with tarfile.open(out, "w:gz") as archive:
+            name, body = ("other", b"x") if content is None else ("manifest.json", content)
+            info = tarfile.TarInfo(name)
+            info.size = len(body)
+            archive.addfile(info, io.BytesIO(body))
+    with pytest.raises(ArtifactError, match=match):
+        verify_bundle(out, ArtifactSet())
+
+
+def test_truncated_bundle_is_an_artifact_error(bundle: Path, cache: Cache) -> None:
+    cut = bundle.with_name("cut.tar.gz")
+    cut.write_bytes(bundle.read_bytes()[: bundle.stat().st_size // 2])
+    with pytest.raises(ArtifactError, match="truncated"):
+        verify_bundle(cut, cache.artifacts)
+
+
+@pytest.mark.parametrize(
+    ("name", "safe"),
+    [
+        pytest.param("files/etcd/3.5/amd64/etcd", True, id="plain"),
+        pytest.param("/etc/passwd", False, id="absolute"),
+        pytest.param("files/../../etc/passwd", False, id="dotdot"),
+        pytest.param("C:/windows", False, id="drive"),
+        pytest.param("", False, id="empty"),
+        pytest.param("files/a..b", True, id="dots-inside-name"),
+    ],
+)
+def test_is_safe_name(name: str, safe: bool) -> None:
+    assert is_safe_name(name) is safe

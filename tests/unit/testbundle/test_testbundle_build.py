@@ -1,0 +1,122 @@
+"""The test-bundle builder: a real bundle from Debian packages, a wheel and stand-ins.
+
+The build needs apt-get (with a reachable Debian mirror or a warm cache under
+/var/tmp/kubexm-testbundle) and pip; without them these tests skip with the reason.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import io
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from kubexm.resource.bundle_offline import OfflineSource, open_bundle
+from kubexm.resource.bundle_verify import verify_bundle
+from kubexm.resource.model import ArtifactSet, FileArtifact
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _load_builder() -> ModuleType:
+    path = ROOT / "tests" / "bundle" / "build_test_bundle.py"
+    spec = importlib.util.spec_from_file_location("kubexm_build_test_bundle", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while building
+    spec.loader.exec_module(module)
+    return module
+
+
+builder = _load_builder()
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    out = tmp_path_factory.mktemp("testbundle") / "bundle.tar.gz"
+    try:
+        return builder.build_test_bundle(out, compresslevel=1)
+    except builder.TestBundleUnavailable as exc:
+        pytest.skip(f"cannot build the test bundle here: {exc}")
+
+
+@pytest.mark.parametrize(
+    ("debian", "upstream"),
+    [
+        pytest.param("3.4.23-4+b4", "3.4.23", id="binnmu"),
+        pytest.param("1.6.20~ds1-1+deb12u3", "1.6.20", id="repack"),
+        pytest.param("1:2.2.7-1+b2", "2.2.7", id="epoch"),
+        pytest.param("1.1.1+ds1-3+b5", "1.1.1", id="plus-ds"),
+        pytest.param("1.0", "1.0", id="native"),
+    ],
+)
+def test_upstream_version_drops_epoch_revision_and_repack(debian: str, upstream: str) -> None:
+    assert builder.upstream_version(debian) == upstream
+
+
+def test_cache_key_changes_with_any_package_version() -> None:
+    one = builder.cache_key({"etcd-server": "3.4.23-4", "runc": "1.1.5"})
+    assert one == builder.cache_key({"runc": "1.1.5", "etcd-server": "3.4.23-4"})
+    assert one != builder.cache_key({"etcd-server": "3.4.23-5", "runc": "1.1.5"})
+
+
+def test_test_bundle_is_complete_for_its_config(built: Any) -> None:
+    bundle = built  # a TestBundle
+    report = verify_bundle(bundle.path, bundle.artifacts)
+    assert report.ok, [str(p) for p in report.problems]
+    manifest = report.manifest
+    assert (manifest.cluster_name, manifest.kubernetes_version) == ("single", "v1.36.4")
+    components = {f.component for f in manifest.files}
+    assert {"etcd", "containerd", "runc", "cni-plugins", "kubectl"} <= components
+    assert {f.component for f in manifest.files if f.label == "stand-in"} == set(builder.STANDINS)
+    debs = [Path(p.path).name for s in manifest.os_packages for p in s.files]
+    for package in ("haproxy_", "keepalived_", "nginx-light_", "libnginx-mod-stream_", "libc6_"):
+        assert any(name.startswith(package) for name in debs), package
+    assert manifest.images[0].arches == ("amd64",)
+
+
+def test_binaries_in_the_test_bundle_run(built: Any, tmp_path: Path) -> None:
+    bundle = built
+    source = OfflineSource(tmp_path, open_bundle(bundle.path, tmp_path))
+    files = {f.filename: f for f in bundle.artifacts.files}
+
+    def run(name: str, *args: str) -> subprocess.CompletedProcess[str]:
+        path = source.file(files[name])
+        return subprocess.run([str(path), *args], capture_output=True, text=True, check=False)
+
+    assert "v1.36.4" in run("kubectl", "version", "--client").stdout
+    assert "3.4.23" in run("etcd", "--version").stdout
+    assert run("kube-apiserver", "--version").stdout.strip() == "Kubernetes v1.36.4"
+    refused = run("kubelet", "--no-such-flag")
+    assert refused.returncode == 2 and "unknown flag" in refused.stderr
+
+
+def test_a_removed_file_or_a_missing_arch_fails_and_is_named(built: Any, tmp_path: Path) -> None:
+    bundle = built
+    dropped = "files/runc/1.1.5/amd64/runc"
+    edited = tmp_path / "edited.tar.gz"
+    with (
+        tarfile.open(bundle.path, "r:gz") as src,
+        tarfile.open(edited, "w:gz", compresslevel=1) as dst,
+    ):
+        for member in src:
+            if member.name != dropped:
+                dst.addfile(member, src.extractfile(member) if member.isfile() else io.BytesIO())
+    report = verify_bundle(edited, bundle.artifacts)
+    assert [str(p) for p in report.problems] == [
+        f"member {dropped}: listed in the manifest but not in the archive"
+    ]
+    wanted: ArtifactSet = bundle.artifacts
+    arm = tuple(dataclasses.replace(f, arch="arm64") for f in wanted.files)
+    report = verify_bundle(bundle.path, dataclasses.replace(wanted, files=(*wanted.files, *arm)))
+    named = {p.item for p in report.problems}
+    assert len(named) == len(arm)
+    assert "etcd/3.4.23/arm64/etcd" in named and "kubeadm/1.36.4/arm64/kubeadm" in named
+    assert all(isinstance(f, FileArtifact) for f in arm)
