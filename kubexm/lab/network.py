@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kubexm.errors import LabError
 from kubexm.lab.layout import BRIDGE, BRIDGE_ADDRESS, PREFIX_LEN
 from kubexm.lab.system import run
 
@@ -81,9 +82,18 @@ def link_exists(name: str) -> bool:
 
 
 def delete_link(name: str) -> None:
-    """Remove a network link of the machine when present (one end removes a veth pair)."""
-    if link_exists(name):
+    """Remove a network link of the machine when present (one end removes a veth pair).
+
+    The kernel may remove a veth on its own between the check and the command (its namespace
+    just went away); that counts as done.
+    """
+    if not link_exists(name):
+        return
+    try:
         run(["ip", "link", "del", name])
+    except LabError:
+        if link_exists(name):
+            raise
 
 
 def delete_netns(netns: str, veth: str | None = None) -> None:

@@ -28,6 +28,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "lab" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.lab)
+    # Tests that need a machine with no lab (the full up/down cycle) run before any test
+    # brings up the shared session lab, otherwise they could only skip.
+    items.sort(key=lambda item: "clean_machine" not in getattr(item, "fixturenames", ()))
 
 
 def lab_unavailable_reason() -> str | None:

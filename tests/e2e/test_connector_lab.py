@@ -191,7 +191,11 @@ async def test_wrong_password_names_offered_and_tried_methods(
     wrong = f"not-{uuid.uuid4().hex}"
 
     with pytest.raises(AuthError) as failed:
-        await connect_ssh(admin_login(host, known_hosts, user=user, password=wrong))
+        # sshd delays each failed password (PAM); a short connect timeout, which covers
+        # authentication too, would turn that delay into a timeout on a loaded machine.
+        await connect_ssh(
+            admin_login(host, known_hosts, user=user, password=wrong, connect_timeout=30.0)
+        )
 
     text = failed.value.message
     assert failed.value.host == host.name

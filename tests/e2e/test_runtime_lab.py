@@ -69,7 +69,7 @@ async def test_build_connects_in_parallel_and_gathers_facts_of_every_host(
             result = await ctx.connection(h.name).run("hostname")
             assert result.stdout.strip() == typed.hostname
     assert peak == len(lab.hosts)
-    assert (tmp_path / "known_hosts").read_text().count("\n") >= len(lab.hosts)
+    assert (tmp_path / "rt-lab" / "known_hosts").read_text().count("\n") >= len(lab.hosts)
     sys.stderr.write(f"\nruntime: {len(lab.hosts)} hosts connected + facts in {seconds:.2f} s\n")
 
 

@@ -212,7 +212,7 @@ def test_sigkill_at_a_random_node_then_rerun_skips_finished_nodes(
     child = Child(config, tmp_path / "work", base)
     try:
         child.run_and_kill(tmp_path / "killed.jsonl", kill_after)
-        store = StateStore.in_dir(child.work)
+        store = StateStore.in_dir(child.work / "rt-resume")
         done_before = set(store.history())
         store.close()
         assert done_before, "nothing was recorded before the kill"

@@ -118,3 +118,32 @@ def test_delete_netns_also_removes_a_veth_left_behind(
     network.delete_netns("kxnode2", "kxv2")
 
     assert calls == [["ip", "netns", "del", "kxnode2"], ["ip", "link", "del", "kxv2"]]
+
+
+def test_delete_link_accepts_a_veth_that_vanished_meanwhile(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    link = tmp_path / "kxv4"
+    link.touch()
+    monkeypatch.setattr(network, "SYS_NET_DIR", tmp_path)
+
+    def vanish(argv: list[str]) -> None:
+        link.unlink()
+        raise LabError('Cannot find device "kxv4"')
+
+    monkeypatch.setattr(network, "run", vanish)
+    network.delete_link("kxv4")
+
+
+def test_delete_link_reports_a_link_that_stays(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / "kxv5").touch()
+    monkeypatch.setattr(network, "SYS_NET_DIR", tmp_path)
+
+    def refuse(argv: list[str]) -> None:
+        raise LabError("Operation not permitted")
+
+    monkeypatch.setattr(network, "run", refuse)
+    with pytest.raises(LabError, match="not permitted"):
+        network.delete_link("kxv5")
