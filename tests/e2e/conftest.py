@@ -21,7 +21,7 @@ from kubexm.errors import LabError
 from kubexm.lab import Paths, RunningLab, down, lease_holders, take_lease, up
 from kubexm.lab.system import check_prerequisites
 
-DEFAULT_LAB_HOSTS = 3
+DEFAULT_LAB_HOSTS = 4
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
