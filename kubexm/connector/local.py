@@ -14,64 +14,31 @@ import os
 import pwd
 import shutil
 import signal
-import time
-from collections.abc import Mapping
 from pathlib import Path
 
-from kubexm.connector import transfer
 from kubexm.connector.base import Result
-from kubexm.connector.commands import BACKSTOP_GRACE, SudoMode, build_command, build_stdin, finish
+from kubexm.connector.commands import BACKSTOP_GRACE
 from kubexm.connector.settings import LocalSettings
-from kubexm.connector.sudo import probe_sudo, slow_sudo_warning
+from kubexm.connector.shell import ShellConnection
 from kubexm.errors import CommandTimeout
 from kubexm.util.redact import redact
 
 log = logging.getLogger("kubexm.connector")
 
-SUDO_PROBE_TIMEOUT = 60.0
 _COPY_CHUNK = 4 << 20
 
 
-class LocalConnection:
+class LocalConnection(ShellConnection):
     """A ``Connection`` to this machine. ``diagnostics`` collects warnings (e.g. slow sudo)."""
 
     def __init__(self, settings: LocalSettings | None = None) -> None:
         self._settings = settings or LocalSettings()
-        self.host = self._settings.host_name
-        self.user = pwd.getpwuid(os.geteuid()).pw_name
-        self.is_root = os.geteuid() == 0
-        self.diagnostics: list[str] = []
-        self._secrets = self._settings.secrets()
-        self._sudo: SudoMode | None = None
-        self._sudo_lock = asyncio.Lock()
-
-    async def run(
-        self,
-        cmd: str,
-        *,
-        sudo: bool = False,
-        check: bool = True,
-        timeout: float | None = None,
-        env: Mapping[str, str] | None = None,
-        stdin: str | bytes | None = None,
-    ) -> Result:
-        """See ``Connection.run``. Sudo is probed on first use (``ConnectError``/``AuthError``
-        when it cannot work); ``CommandTimeout`` after killing the process group."""
-        mode = await self._sudo_mode() if sudo and not self.is_root else SudoMode.NONE
-        command = build_command(cmd, sudo=mode, env=env, timeout=timeout)
-        data = build_stdin(mode, self._settings.sudo_password, stdin)
-        log.debug("[%s] run: %s", self.host, redact(cmd, self._secrets))
-        start = time.monotonic()
-        result = await self._exec(command, data, timeout, cmd)
-        elapsed = time.monotonic() - start
-        return finish(
-            self.host,
-            cmd,
-            result,
-            check=check,
-            secrets=self._secrets,
-            elapsed=elapsed,
-            timeout=timeout,
+        super().__init__(
+            self._settings.host_name,
+            pwd.getpwuid(os.geteuid()).pw_name,
+            is_root=os.geteuid() == 0,
+            sudo_password=self._settings.sudo_password,
+            secrets=self._settings.secrets(),
         )
 
     async def _exec(
@@ -97,37 +64,6 @@ class LocalConnection:
             raise CommandTimeout(self.host, redact(shown, self._secrets), timeout or 0) from exc
         status = proc.returncode if proc.returncode is not None else 255
         return Result(status, out.decode(errors="replace"), err.decode(errors="replace"))
-
-    async def _raw(self, command: str, data: bytes | None) -> Result:
-        return await self._exec(command, data, SUDO_PROBE_TIMEOUT, command)
-
-    async def _sudo_mode(self) -> SudoMode:
-        async with self._sudo_lock:
-            if self._sudo is None:
-                password = self._settings.sudo_password
-                mode, seconds = await probe_sudo(self._raw, self.host, self.user, password)
-                warning = slow_sudo_warning(self.host, seconds)
-                if warning:
-                    log.warning("%s", warning)
-                    self.diagnostics.append(warning)
-                self._sudo = mode
-            return self._sudo
-
-    async def put(
-        self,
-        src: Path | bytes,
-        remote: str,
-        *,
-        mode: int = 0o644,
-        owner: str | None = None,
-        sudo: bool = False,
-    ) -> bool:
-        """See ``Connection.put``. Raises ``TransferError``."""
-        return await transfer.put(self, src, remote, mode=mode, owner=owner, sudo=sudo)
-
-    async def get(self, remote: str, local: Path, *, sudo: bool = False) -> None:
-        """See ``Connection.get``. Raises ``TransferError``."""
-        await transfer.get(self, remote, local, sudo=sudo)
 
     async def upload_file(self, src: Path | bytes, path: str) -> None:
         """Write ``src`` to ``path``, created 0600 and exclusive. Raises ``OSError``."""

@@ -12,26 +12,20 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import asyncssh
 
-from kubexm.connector import transfer
 from kubexm.connector.base import Result
 from kubexm.connector.commands import (
     BACKSTOP_GRACE,
-    SudoMode,
-    build_command,
-    build_stdin,
-    finish,
 )
 from kubexm.connector.diagnose import auth_error, is_retryable, network_error
 from kubexm.connector.hostkeys import HostKeyPolicy, KnownHosts
 from kubexm.connector.settings import SSHSettings
-from kubexm.connector.sudo import probe_sudo, slow_sudo_warning
+from kubexm.connector.shell import ShellConnection
 from kubexm.errors import CommandTimeout, ConnectError
 from kubexm.util.redact import redact
 
@@ -40,7 +34,6 @@ log = logging.getLogger("kubexm.connector")
 # OpenSSH allows 10 sessions per connection by default (MaxSessions); one is the SFTP channel.
 MAX_CHANNELS = 8
 KEEPALIVE_COUNT_MAX = 3
-SUDO_PROBE_TIMEOUT = 60.0
 # AES-GCM first: with AES-NI it moves bulk data ~1.5x faster than asyncssh's default
 # (chacha20-poly1305), measured by bench/ssh_fanout.py; the rest keep old servers reachable.
 CIPHERS = (
@@ -220,7 +213,7 @@ async def connect_ssh(settings: SSHSettings, *, dialer: Dialer = dial) -> SSHCon
     return SSHConnection(settings, conn, bastion)
 
 
-class SSHConnection:
+class SSHConnection(ShellConnection):
     """A ``Connection`` over one SSH connection (plus its bastion's, if any).
 
     ``diagnostics`` collects warnings the caller should show (e.g. slow sudo).
@@ -232,49 +225,20 @@ class SSHConnection:
         conn: asyncssh.SSHClientConnection,
         bastion: asyncssh.SSHClientConnection | None = None,
     ) -> None:
-        self.host = settings.host_name
-        self.user = settings.user
-        self.is_root = settings.is_root
-        self.diagnostics: list[str] = []
+        super().__init__(
+            settings.host_name,
+            settings.user,
+            is_root=settings.is_root,
+            sudo_password=settings.effective_sudo_password,
+            secrets=settings.secrets(),
+        )
         self._settings = settings
         self._conn = conn
         self._bastion = bastion
-        self._secrets = settings.secrets()
         self._channels = asyncio.Semaphore(MAX_CHANNELS)
-        self._sudo: SudoMode | None = None
-        self._sudo_lock = asyncio.Lock()
         self._sftp: asyncssh.SFTPClient | None = None
         self._sftp_lock = asyncio.Lock()
         self._closed = False
-
-    async def run(
-        self,
-        cmd: str,
-        *,
-        sudo: bool = False,
-        check: bool = True,
-        timeout: float | None = None,
-        env: Mapping[str, str] | None = None,
-        stdin: str | bytes | None = None,
-    ) -> Result:
-        """See ``Connection.run``. Sudo is probed on first use (``ConnectError``/``AuthError``
-        when it cannot work); a lost connection raises ``ConnectError``."""
-        mode = await self._sudo_mode() if sudo and not self.is_root else SudoMode.NONE
-        command = build_command(cmd, sudo=mode, env=env, timeout=timeout)
-        data = build_stdin(mode, self._settings.effective_sudo_password, stdin)
-        log.debug("[%s] run: %s", self.host, redact(cmd, self._secrets))
-        start = time.monotonic()
-        result = await self._exec(command, data, timeout, cmd)
-        elapsed = time.monotonic() - start
-        return finish(
-            self.host,
-            cmd,
-            result,
-            check=check,
-            secrets=self._secrets,
-            elapsed=elapsed,
-            timeout=timeout,
-        )
 
     async def _exec(
         self, command: str, data: bytes | None, timeout: float | None, shown: str
@@ -296,37 +260,6 @@ class SSHConnection:
             ) from exc
         status = done.returncode if done.returncode is not None else 255
         return Result(status, _text(done.stdout), _text(done.stderr))
-
-    async def _raw(self, command: str, data: bytes | None) -> Result:
-        return await self._exec(command, data, SUDO_PROBE_TIMEOUT, command)
-
-    async def _sudo_mode(self) -> SudoMode:
-        async with self._sudo_lock:
-            if self._sudo is None:
-                password = self._settings.effective_sudo_password
-                mode, seconds = await probe_sudo(self._raw, self.host, self.user, password)
-                warning = slow_sudo_warning(self.host, seconds)
-                if warning:
-                    log.warning("%s", warning)
-                    self.diagnostics.append(warning)
-                self._sudo = mode
-            return self._sudo
-
-    async def put(
-        self,
-        src: Path | bytes,
-        remote: str,
-        *,
-        mode: int = 0o644,
-        owner: str | None = None,
-        sudo: bool = False,
-    ) -> bool:
-        """See ``Connection.put``. Raises ``TransferError``."""
-        return await transfer.put(self, src, remote, mode=mode, owner=owner, sudo=sudo)
-
-    async def get(self, remote: str, local: Path, *, sudo: bool = False) -> None:
-        """See ``Connection.get``. Raises ``TransferError``."""
-        await transfer.get(self, remote, local, sudo=sudo)
 
     async def upload_file(self, src: Path | bytes, path: str) -> None:
         """Write ``src`` to ``path`` by SFTP; the file is created 0600 before any data goes
