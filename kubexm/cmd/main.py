@@ -18,6 +18,7 @@ from kubexm.cmd.certs_cmd import certs_app
 from kubexm.cmd.config_cmd import config_app
 from kubexm.cmd.lab_cmd import lab_app
 from kubexm.cmd.output import report_error
+from kubexm.cmd.preflight_cmd import preflight_command
 from kubexm.cmd.state import CLIState, OutputFormat
 from kubexm.errors import KubexmError
 
@@ -33,6 +34,7 @@ app.add_typer(lab_app, name="lab")
 app.add_typer(certs_app, name="certs")
 app.add_typer(bundle_app, name="bundle")
 app.command("download")(download_command)
+app.command("preflight")(preflight_command)
 
 
 def _show_version(value: bool) -> None:

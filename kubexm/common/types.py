@@ -90,7 +90,12 @@ STORAGE_PROVIDERS = ("openebs", "nfs", "rook-ceph", "longhorn")
 KUBE_VIP_MODES = ("ARP", "BGP")
 HOST_CONNECTION_TYPES = ("ssh", "local")
 PACKAGE_MANAGERS = ("yum", "dnf", "apt")
-PREFLIGHT_SKIP_NAMES = ("cpu", "memory", "swap", "firewalld", "selinux")
+# Every preflight check by name: `spec.preflight.skipChecks` and `kubexm preflight --skip`.
+PREFLIGHT_CHECKS = (
+    "sudo", "os", "arch", "kernel", "cgroup", "cpu", "memory", "swap", "selinux", "firewalld",
+    "modules", "hostname", "hostname-unique", "address-unique", "clock", "ports", "tmp-noexec",
+    "disk", "leftovers", "runtime-version",
+)  # fmt: skip
 COREDNS_UPSTREAM_POLICIES = ("random", "round_robin", "sequential")
 ARCHITECTURES = ("amd64", "arm64")
 ARCH_ALIASES: Mapping[str, str] = {"x86_64": "amd64", "aarch64": "arm64"}

@@ -270,7 +270,8 @@ class SSHConnection(ShellConnection):
             if isinstance(src, bytes):
                 await remote.write(src)
         if isinstance(src, Path):
-            await sftp.put(str(src), path)
+            # Follow a local symlink: the host gets the file, not a link to our path.
+            await sftp.put(str(src), path, follow_symlinks=True)
 
     async def download_file(self, path: str, local: Path) -> None:
         """Read ``path`` by SFTP into the local file ``local``."""

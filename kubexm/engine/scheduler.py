@@ -219,6 +219,9 @@ class Engine:
                 task.add_done_callback(self._running.discard)
 
     def _resumable(self, i: int, node: Node) -> bool:
+        # Checks of the present state (preflight) must look again on every run.
+        if not getattr(node.step, "resumable", True):
+            return False
         recorded = self._history.get(node.id)
         if recorded is None:
             return False

@@ -261,8 +261,9 @@ async def build(
     ``connect_concurrency`` dials at once, and gather their facts once (unless ``gather`` is
     False).
 
-    ``work_dir`` is the cluster's work dir itself; by default ``spec.global.workDir/<name>``
-    or ``./.kubexm/<name>``. It is created (0700) since known_hosts lives there. Without a
+    The work dir is ``<work_dir>/<name>`` (``work_dir`` is the ``--work-dir`` base; by
+    default ``spec.global.workDir`` or ``./.kubexm``). It is created (0700) since known_hosts
+    lives there. Without a
     ``logger`` the context makes a ``RunLogger`` writing ``logs/<run-id>.jsonl`` there; a
     given one is only taught the config's secrets.
 

@@ -37,7 +37,7 @@ class Step(ABC):
 
     Class attributes: ``name`` (path-style, ``area/verb-object``), ``title`` (short
     imperative), ``bulk`` (counts against the bulk-upload cap), ``serial_group`` (one at a time
-    across the cluster), ``timeout`` in seconds for check plus run, ``retry``.
+    across the cluster), ``timeout`` in seconds for check plus run, ``retry``, ``resumable``.
     """
 
     name: ClassVar[str]
@@ -46,6 +46,9 @@ class Step(ABC):
     serial_group: ClassVar[str | None] = None
     timeout: ClassVar[float] = 600.0
     retry: ClassVar[RetryPolicy] = NO_RETRY
+    # False for steps that judge the present state (preflight): a later run never skips them
+    # because an earlier run with the same inputs succeeded.
+    resumable: ClassVar[bool] = True
 
     def describe(self) -> str:
         """One line for plan output; defaults to the title."""

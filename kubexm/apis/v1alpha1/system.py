@@ -7,9 +7,19 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, AliasChoices, Field
 
+from kubexm.common import types
+
 from .base import KxModel
 
 _SYSCTL_KEY = re.compile(r"^[a-z0-9._/-]+$")
+
+
+def _preflight_check(name: str) -> str:
+    if name not in types.PREFLIGHT_CHECKS:
+        raise ValueError(
+            f"unknown preflight check {name!r}; one of {', '.join(types.PREFLIGHT_CHECKS)}"
+        )
+    return name
 
 
 def _sysctl(values: dict[str, str]) -> dict[str, str]:
@@ -54,6 +64,6 @@ class PreflightSpec(KxModel):
     disable_swap: bool = True
     disable_firewalld: bool = True
     disable_selinux: bool = True
-    skip_checks: list[Literal["cpu", "memory", "swap", "firewalld", "selinux"]] = Field(
+    skip_checks: list[Annotated[str, AfterValidator(_preflight_check)]] = Field(
         default_factory=list
     )

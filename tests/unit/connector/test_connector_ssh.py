@@ -451,6 +451,22 @@ async def test_put_skips_when_content_mode_and_owner_match(
 
 
 @pytest.mark.sshd
+async def test_put_of_a_local_symlink_sends_the_file_it_points_to(
+    root_conn: SSHConnection, tmp_path: Path
+) -> None:
+    real = tmp_path / "real.bin"
+    real.write_bytes(b"payload\n")
+    link = tmp_path / "link.bin"
+    link.symlink_to(real)
+    target = f"/tmp/kubexm-link-{os.getpid()}"
+
+    assert await root_conn.put(link, target, mode=0o644)
+    kind = await root_conn.run(f"stat -c %F {target}; cat {target}; rm -f {target}")
+
+    assert kind.stdout == "regular file\npayload\n"
+
+
+@pytest.mark.sshd
 async def test_put_sets_mode_and_owner(root_conn: SSHConnection) -> None:
     target = f"/tmp/kubexm-own-{os.getpid()}"
 

@@ -174,3 +174,23 @@ async def test_unfingerprintable_step_fails_before_anything_runs(tmp_path: Path)
         await run(graph, env_for(graph), store=store)
     assert sum(rec.runs.values()) == 0
     store.close()
+
+
+async def test_a_step_that_is_not_resumable_runs_again_every_time(tmp_path: Path) -> None:
+    def graph(rec: Recorder) -> Graph:
+        frag = Fragment("checks")
+        frag.add(NotResumable("t/check", rec), "n0")
+        frag.add(Probe("t/a", rec), "n0")
+        return Graph.from_fragment(frag)
+
+    await _run(tmp_path, graph(Recorder()))
+    rec = Recorder()
+    statuses = await _run(tmp_path, graph(rec))
+    assert statuses["t/a@n0"] is Status.RESUMED
+    assert statuses["t/check@n0"] is Status.CHANGED
+    assert rec.runs["t/check@n0"] == 1
+
+
+@dataclass(frozen=True, eq=False)
+class NotResumable(Probe):
+    resumable: bool = False

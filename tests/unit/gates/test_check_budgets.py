@@ -40,17 +40,27 @@ def messages(root: Path, targets: list[str] | None = None) -> list[str]:
     return [str(finding) for finding in budgets.run(root, targets)]
 
 
+STEP_SOURCE = "@register_step\nclass WriteEtcdConfig(Step):\n    pass\n"
+
+
 @pytest.mark.parametrize(
-    ("relative", "expected"),
+    ("relative", "source", "expected"),
     [
-        pytest.param("kubexm/step/etcd/write_etcd_config.py", True, id="area-step"),
-        pytest.param("kubexm/step/etcd/__init__.py", True, id="area-init"),
-        pytest.param("kubexm/step/base.py", False, id="step-base-is-a-module"),
-        pytest.param("kubexm/runner/files.py", False, id="runner"),
+        pytest.param("kubexm/step/etcd/write_etcd_config.py", STEP_SOURCE, True, id="area-step"),
+        pytest.param(
+            "kubexm/step/etcd/render.py",
+            "def render() -> str: ...\n",
+            False,
+            id="area-helper-is-a-module",
+        ),
+        pytest.param("kubexm/step/base.py", STEP_SOURCE, False, id="step-base-is-a-module"),
+        pytest.param("kubexm/runner/files.py", STEP_SOURCE, False, id="runner"),
     ],
 )
-def test_is_step_file_only_for_files_of_a_step_area(relative: str, expected: bool) -> None:
-    assert budgets.is_step_file(Path(relative)) is expected
+def test_is_step_file_only_for_step_files_of_a_step_area(
+    relative: str, source: str, expected: bool
+) -> None:
+    assert budgets.is_step_file(Path(relative), source) is expected
 
 
 def first_function(source: str) -> ast.FunctionDef | ast.AsyncFunctionDef:

@@ -350,7 +350,8 @@ BUDGET_VIOLATIONS = {
     ),
     "step-file-201-lines": (
         "kubexm/step/demo/big_step.py",
-        "".join(f"VALUE_{n} = {n}\n" for n in range(201)),
+        "@register_step\nclass Big:\n    pass\n"
+        + "".join(f"VALUE_{n} = {n}\n" for n in range(198)),
         "kubexm/step/demo/big_step.py:1: step file has 201 lines (budget 200)",
     ),
     "todo-without-issue": (

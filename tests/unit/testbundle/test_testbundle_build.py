@@ -92,7 +92,12 @@ def test_binaries_in_the_test_bundle_run(built: Any, tmp_path: Path) -> None:
         return subprocess.run([str(path), *args], capture_output=True, text=True, check=False)
 
     assert "v1.36.4" in run("kubectl", "version", "--client").stdout
-    assert "3.4.23" in run("etcd", "--version").stdout
+    with tarfile.open(source.file(files["etcd-v3.4.23-linux-amd64.tar.gz"])) as etcd:
+        etcd.extractall(tmp_path / "etcd", filter="data")  # upstream layout: <top>/etcd
+    etcd_bin = tmp_path / "etcd" / "etcd-v3.4.23-linux-amd64" / "etcd"
+    assert (
+        "3.4.23" in subprocess.run([etcd_bin, "--version"], capture_output=True, text=True).stdout
+    )
     assert run("kube-apiserver", "--version").stdout.strip() == "Kubernetes v1.36.4"
     refused = run("kubelet", "--no-such-flag")
     assert refused.returncode == 2 and "unknown flag" in refused.stderr
@@ -100,7 +105,7 @@ def test_binaries_in_the_test_bundle_run(built: Any, tmp_path: Path) -> None:
 
 def test_a_removed_file_or_a_missing_arch_fails_and_is_named(built: Any, tmp_path: Path) -> None:
     bundle = built
-    dropped = "files/runc/1.1.5/amd64/runc"
+    dropped = "files/runc/1.1.5/amd64/runc.amd64"
     edited = tmp_path / "edited.tar.gz"
     with (
         tarfile.open(bundle.path, "r:gz") as src,
@@ -118,5 +123,8 @@ def test_a_removed_file_or_a_missing_arch_fails_and_is_named(built: Any, tmp_pat
     report = verify_bundle(bundle.path, dataclasses.replace(wanted, files=(*wanted.files, *arm)))
     named = {p.item for p in report.problems}
     assert len(named) == len(arm)
-    assert "etcd/3.4.23/arm64/etcd" in named and "kubeadm/1.36.4/arm64/kubeadm" in named
+    assert (
+        "etcd/3.4.23/arm64/etcd-v3.4.23-linux-amd64.tar.gz" in named
+        and "kubeadm/1.36.4/arm64/kubeadm" in named
+    )
     assert all(isinstance(f, FileArtifact) for f in arm)

@@ -1,0 +1,111 @@
+"""``kubexm preflight -f cluster.yaml``: check every host at once and list every problem.
+
+Exit 0 when no check found an error (warnings allowed), 1 otherwise. Registered by
+``main`` as ``app.command("preflight")(preflight_command)``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kubexm.cmd.execute import ExecuteOptions, execute
+from kubexm.cmd.output import print_json
+from kubexm.cmd.state import OutputFormat, get_state
+from kubexm.config import load
+from kubexm.engine import RunResult, RunStatus
+from kubexm.errors import UsageError
+from kubexm.pipeline.preflight import (
+    BUNDLE_CHECK,
+    PreflightPipeline,
+    PreflightReport,
+    Problem,
+    bundle_problems,
+    collect_report,
+)
+from kubexm.plan import Graph
+from kubexm.runtime import RunContext
+from kubexm.step.preflight import CHECK_NAMES
+
+ConfigOpt = Annotated[str, typer.Option("--config", "-f", help="Cluster config file.")]
+WorkDirOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--work-dir", help="Base of the work directory: <DIR>/<cluster> (default ./.kubexm)."
+    ),
+]
+BundleOpt = Annotated[
+    Path | None,
+    typer.Option("--bundle", help="Offline bundle to check for completeness against the config."),
+]
+SkipOpt = Annotated[
+    list[str] | None,
+    typer.Option("--skip", help=f"Check to skip (repeatable): {', '.join(CHECK_NAMES)}, bundle."),
+]
+HostsOpt = Annotated[
+    list[str] | None, typer.Option("--host", help="Only check this host (repeatable).")
+]
+
+
+def _skipped(skip: list[str] | None) -> frozenset[str]:
+    names = frozenset(skip or ())
+    unknown = sorted(names.difference(CHECK_NAMES, {BUNDLE_CHECK}))
+    if unknown:
+        raise UsageError(
+            f"unknown preflight check: {', '.join(unknown)}",
+            f"use one of: {', '.join(CHECK_NAMES)}, {BUNDLE_CHECK}",
+        )
+    return names
+
+
+def _print(report: PreflightReport, result: RunResult, as_json: bool) -> None:
+    if as_json:
+        print_json({**report.to_dict(), "run": result.to_dict()})
+        return
+    for line in report.lines():
+        typer.echo(line)
+    typer.echo(report.summary())
+    if result.status is RunStatus.INTERRUPTED:
+        sys.stderr.write(f"interrupted: {result.hint}\n")
+
+
+def preflight_command(
+    ctx: typer.Context,
+    config: ConfigOpt,
+    work_dir: WorkDirOpt = None,
+    bundle: BundleOpt = None,
+    skip: SkipOpt = None,
+    host: HostsOpt = None,
+) -> None:
+    """Check every host in one parallel pass and report every problem with its fix.
+
+    Nothing on the hosts is changed. Warnings are things kubexm fixes itself.
+    """
+    state = get_state(ctx)
+    skipped = _skipped(skip)
+    loaded = load(config)
+    extra: list[Problem] = []
+    if bundle is not None and BUNDLE_CHECK not in skipped:
+        extra = bundle_problems(loaded.cluster, bundle)
+    reports: list[PreflightReport] = []
+
+    def inspect(run: RunContext, graph: Graph, result: RunResult) -> None:
+        reports.append(collect_report(graph, result, run, extra))
+
+    # Always fresh: a check that passed last time says nothing about the host now.
+    options = ExecuteOptions(
+        fresh=True,
+        work_dir=work_dir,
+        hosts=tuple(host) if host else None,
+        command="preflight",
+        quiet=True,
+    )
+    result = asyncio.run(execute(loaded, PreflightPipeline(skip=skipped), options, inspect=inspect))
+    report = reports[0]
+    _print(report, result, state.output is OutputFormat.json)
+    if not report.ok or not result.ok:
+        raise typer.Exit(1)

@@ -1,0 +1,71 @@
+"""The container runtime of every Kubernetes node: containerd installed, configured, running,
+and the offline images imported.
+
+Only ``containerRuntime.type: containerd`` is planned here; for docker, cri-o and isula the
+module plans nothing (their tasks are not written yet).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import ClassVar, Protocol, runtime_checkable
+
+from kubexm.errors import PlanError
+from kubexm.module.base import Module, register_module
+from kubexm.plan import PlanContext
+from kubexm.resource.model import ImageArtifact
+from kubexm.task import Task
+from kubexm.task.runtime import ContainerdInstallTask, ContainerImagesImportTask
+
+
+@runtime_checkable
+class _HasWorkDir(Protocol):
+    @property
+    def work_dir(self) -> _WorkDir: ...
+
+
+@runtime_checkable
+class _WorkDir(Protocol):
+    @property
+    def artifacts(self) -> Path: ...
+
+
+@register_module
+class RuntimeModule(Module):
+    """containerd, runc, CNI plugins, crictl and image import on masters and workers.
+
+    ``artifacts`` is the folder holding release files and ``images/``; by default the run
+    context's work dir ``artifacts/``. ``images`` replaces the images to import (default:
+    every image the config needs whose archive is there). Per host, the import waits only
+    for that host's containerd.
+    """
+
+    name: ClassVar[str] = "runtime"
+    description: ClassVar[str] = "Container runtime on every node"
+    per_host: ClassVar[bool] = True
+
+    def __init__(
+        self, artifacts: Path | None = None, images: Sequence[ImageArtifact] | None = None
+    ) -> None:
+        self.artifacts = artifacts
+        self.images = images
+
+    def tasks(self, ctx: PlanContext) -> Sequence[Task]:
+        """Install containerd, then import images. Raises ``PlanError`` when no artifacts
+        folder was given and the context has no work dir."""
+        artifacts = self._artifacts(ctx)
+        return [
+            ContainerdInstallTask(artifacts),
+            ContainerImagesImportTask(artifacts, self.images),
+        ]
+
+    def _artifacts(self, ctx: PlanContext) -> Path:
+        if self.artifacts is not None:
+            return self.artifacts
+        if isinstance(ctx, _HasWorkDir):
+            return ctx.work_dir.artifacts
+        raise PlanError(
+            "the runtime module needs the artifacts folder",
+            "plan it with a run context (it knows the work dir) or pass artifacts=",
+        )

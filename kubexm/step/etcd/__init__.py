@@ -1,0 +1,1 @@
+"""Steps of a kubexm-managed etcd (binaries under systemd) and of the external etcd check."""

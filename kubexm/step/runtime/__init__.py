@@ -1,0 +1,1 @@
+"""Container runtime steps: containerd, runc, CNI plugins, crictl and image import."""
