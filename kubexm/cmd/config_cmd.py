@@ -47,10 +47,14 @@ def validate(
 ) -> None:
     """Check a config; exit 0 when valid, 2 with every problem listed when not."""
     state = get_state(ctx)
-    if file != "-" and not Path(file).is_file():
+    path = Path(file)
+    # Pipes and /dev/stdin are fine (``-f <(kubexm config sample)``); a directory is not.
+    if file != "-" and not path.exists():
         raise UsageError(
             f"config file not found: {file}", "pass an existing file with -f, or - for stdin"
         )
+    if path.is_dir():
+        raise UsageError(f"{file} is a directory", "pass the config file itself with -f")
     loaded = load(file, allow_unsupported=allow_unsupported)
     cluster = loaded.cluster
     if state.output is OutputFormat.json:

@@ -21,6 +21,7 @@ from kubexm.cmd.output import report_error
 from kubexm.cmd.preflight_cmd import preflight_command
 from kubexm.cmd.state import CLIState, OutputFormat
 from kubexm.errors import KubexmError
+from kubexm.logger import RunLogger
 
 app = typer.Typer(
     name="kubexm",
@@ -64,6 +65,11 @@ def main(
 ) -> None:
     """Global options apply to every command and go before the command name."""
     ctx.obj = CLIState(verbose=verbose, yes=yes, output=output)
+    if verbose:
+        # Debug lines (every command sent, redacted; exit codes; timings) go to stderr.
+        debug = RunLogger(verbosity=1, console=sys.stderr)
+        debug.install()
+        ctx.call_on_close(debug.uninstall)
 
 
 def _state_from(argv: list[str]) -> CLIState:
@@ -89,22 +95,39 @@ def run(argv: list[str] | None = None) -> int:
     except typer.Exit as done:
         return done.exit_code
     except typer.TyperException as error:  # usage errors found by the parser
-        sys.stderr.write(f"error: {error.format_message()}\n")
+        _usage_error(error)
         return 2
     except (typer.Abort, KeyboardInterrupt):
-        sys.stderr.write("interrupted\n")
-        return 130
-    except Exception as error:  # a bug: say so in one line, the trace only with -v
-        state = _state_from(args)
-        if state.verbose:
-            traceback.print_exc()
-        sys.stderr.write(
-            f"error: internal error: {type(error).__name__}: {error}"
-            " (this is a kubexm bug; run with -v for the traceback and report it)\n"
-        )
+        code = INTERRUPTED
+    except OSError as error:  # the terminal or a pipe went away, a disk is full...
+        sys.stderr.write(f"error: {error.strerror or error} (writing output or reading input)\n")
         return 1
+    except Exception as error:  # a bug: say so in one line, the trace only with -v
+        _internal_error(error, _state_from(args))
+        return 1
+    if code == INTERRUPTED:  # typer turns Ctrl-C into a silent exit code
+        sys.stderr.write("interrupted\n")
     # Without standalone mode a ``typer.Exit`` inside a command comes back as the return value.
     return code if isinstance(code, int) else 0
+
+
+INTERRUPTED = 130
+
+
+def _usage_error(error: typer.TyperException) -> None:
+    message = error.format_message().strip()
+    # With no arguments typer prints the help itself and raises with the help as message.
+    if message and not message.startswith("Usage:"):
+        sys.stderr.write(f"error: {message}\n")
+
+
+def _internal_error(error: Exception, state: CLIState) -> None:
+    if state.verbose:
+        traceback.print_exc()
+    sys.stderr.write(
+        f"error: internal error: {type(error).__name__}: {error}"
+        " (this is a kubexm bug; run with -v for the traceback and report it)\n"
+    )
 
 
 def entry() -> None:

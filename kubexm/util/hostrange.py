@@ -31,6 +31,12 @@ def _numbers(start_text: str, end_text: str, pattern: str) -> list[str]:
         raise ValueError(
             f"invalid host range {pattern!r}: start {start_text} is greater than end {end_text}"
         )
+    # Check the size before building anything: node[1:100000000] must not exhaust memory.
+    if end - start + 1 > MAX_HOSTS:
+        raise ValueError(
+            f"invalid host range {pattern!r}: expands to {end - start + 1} hosts,"
+            f" more than {MAX_HOSTS}"
+        )
     width = len(start_text) if len(start_text) > 1 and start_text.startswith("0") else 0
     return [str(n).zfill(width) for n in range(start, end + 1)]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 MASK = "******"
@@ -36,8 +37,18 @@ def redact(text: str, secrets: Iterable[str]) -> str:
 
 
 def redact_fragments(text: str, fragments: Iterable[str]) -> str:
-    """Replace each of the already prepared ``fragments`` (longest first) in ``text``."""
+    """Replace each of the already prepared ``fragments`` (longest first) in ``text``.
+
+    A fragment shorter than ``MIN_LINE_LENGTH`` is replaced only where it stands alone (not
+    inside a longer run of letters and digits): masking a one-letter password inside every
+    word would garble the text and, by the pattern of the gaps, give the password away.
+    """
     for fragment in fragments:
-        if fragment in text:
+        if fragment not in text:
+            continue
+        if len(fragment) >= MIN_LINE_LENGTH:
             text = text.replace(fragment, MASK)
+        else:
+            pattern = rf"(?<![0-9A-Za-z]){re.escape(fragment)}(?![0-9A-Za-z])"
+            text = re.sub(pattern, MASK, text)
     return text

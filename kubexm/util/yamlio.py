@@ -64,11 +64,37 @@ def _translate(err: YAMLError, source: str) -> YAMLSyntaxError:
     return YAMLSyntaxError("invalid YAML", 0, 0, source)
 
 
+# Aliases let a few lines name a structure of billions of nodes ("billion laughs"); every
+# consumer walks the data, so the expanded size is capped right after parsing.
+MAX_NODES = 1_000_000
+
+
 def _load(yaml: YAML, text: str, source: str) -> Any:
     try:
-        return yaml.load(text)
+        data = yaml.load(text)
     except YAMLError as err:
         raise _translate(err, source) from None
+    _check_expanded_size(data, source)
+    return data
+
+
+def _check_expanded_size(data: Any, source: str) -> None:
+    """Raise ``YAMLSyntaxError`` when ``data`` has more than ``MAX_NODES`` nodes once every
+    alias is expanded; stops counting as soon as the cap is passed."""
+    stack, count = [data], 0
+    while stack:
+        node = stack.pop()
+        count += 1
+        if count > MAX_NODES:
+            raise YAMLSyntaxError(
+                f"the document expands to more than {MAX_NODES} values"
+                " (anchors and aliases nested too deep?)",
+                source=source,
+            )
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
 
 
 def load_yaml(text: str, *, source: str = "") -> Any:

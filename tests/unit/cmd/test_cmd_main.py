@@ -85,3 +85,40 @@ class _Raiser:
 def test_exit_code_raised_inside_a_command_is_returned(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(main_mod.typer.main, "get_command", lambda _app: _Raiser(lambda **_k: 4))
     assert run(["config", "schema"]) == 4
+
+
+def test_no_arguments_prints_help_and_no_empty_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run([]) == 2
+    captured = capsys.readouterr()
+    assert "Usage:" in captured.out + captured.err
+    assert "error:" not in captured.err
+
+
+def test_output_that_cannot_be_written_is_an_error_not_a_bug(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def full(*_a: object, **_k: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(main_mod.typer.main, "get_command", lambda _app: _Raiser(full))
+    assert run(["config", "schema"]) == 1
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and "bug" not in err
+
+
+def test_ctrl_c_inside_a_command_says_interrupted(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(main_mod.typer.main, "get_command", lambda _app: _Raiser(lambda **_k: 130))
+    assert run(["config", "schema"]) == 130
+    assert "interrupted" in capsys.readouterr().err
+
+
+def test_verbose_installs_debug_logging_for_the_command_only(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import logging
+
+    assert run(["-v", "config", "schema"]) == 0
+    root = logging.getLogger("kubexm")
+    assert not [h for h in root.handlers if type(h).__name__ == "RunLogHandler"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -125,3 +126,27 @@ def test_console_script_pipeline_sample_into_validate() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_validate_reads_a_pipe(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    fifo = tmp_path / "config.fifo"
+    os.mkfifo(fifo)
+    sample = subprocess.run(
+        [Path(sys.executable).with_name("kubexm"), "config", "sample"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    writer = subprocess.Popen(["sh", "-c", f"cat > {fifo}"], stdin=subprocess.PIPE, text=True)
+    assert writer.stdin is not None
+    writer.stdin.write(sample)
+    writer.stdin.close()
+    assert run(["config", "validate", "-f", str(fifo)]) == 0
+    writer.wait(timeout=10)
+
+
+def test_validate_a_directory_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["config", "validate", "-f", str(tmp_path)]) == 2
+    assert "is a directory" in capsys.readouterr().err

@@ -78,3 +78,8 @@ def test_expand_host_range_pads_to_start_width(start: int, length: int, width: i
     hosts = expand_host_range(f"n[{start:0{width}d}:{end}]")
     assert all(len(host) == 1 + width for host in hosts)
     assert [int(host[1:]) for host in hosts] == list(range(start, end + 1))
+
+
+def test_huge_range_is_refused_before_it_is_built() -> None:
+    with pytest.raises(ValueError, match="more than"):
+        expand_host_range("node[1:100000000000000]")

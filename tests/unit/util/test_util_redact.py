@@ -48,3 +48,12 @@ def test_secret_fragments_skip_short_lines_and_sort_longest_first() -> None:
 
 def test_redact_fragments_uses_prepared_list() -> None:
     assert redact_fragments("a-secret-b", ["secret"]) == f"a-{MASK}-b"
+
+
+def test_short_secret_is_masked_only_where_it_stands_alone() -> None:
+    text = "spec.hosts[0].adress: unknown key; password e was wrong"
+    assert redact(text, ["e"]) == "spec.hosts[0].adress: unknown key; password ****** was wrong"
+
+
+def test_short_secret_next_to_punctuation_is_masked() -> None:
+    assert redact("login=root:p4ss@host", ["p4ss"]) == "login=root:******@host"

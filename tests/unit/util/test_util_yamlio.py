@@ -99,3 +99,18 @@ def test_dump_yaml_plain_data_indents_lists_and_keeps_long_lines() -> None:
     long_value = "x" * 300
     text = dump_yaml({"items": [{"a": 1, "b": long_value}]})
     assert text == f"items:\n  - a: 1\n    b: {long_value}\n"
+
+
+def test_alias_bomb_is_refused_quickly() -> None:
+    lines = ['a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    for level in range(1, 9):
+        prev = chr(ord("a") + level - 1)
+        name = chr(ord("a") + level)
+        lines.append(f"{name}: &{name} [{', '.join(['*' + prev] * 10)}]")
+    with pytest.raises(YAMLSyntaxError, match="expands to more than"):
+        load_yaml_plain("\n".join(lines) + "\n")
+
+
+def test_a_few_aliases_are_fine() -> None:
+    data = load_yaml_plain("base: &b {port: 22}\nhost: *b\n")
+    assert data == {"base": {"port": 22}, "host": {"port": 22}}
