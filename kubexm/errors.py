@@ -8,7 +8,7 @@ and exit codes.
 ::
 
     KubexmError                      message + hint; exit code 1 unless said otherwise
-    ├── ConfigError                  one or more config problems, each with a field path (exit 2)
+    ├── ConfigError                  config problems, each with its field path (exit 2)
     ├── UsageError                   bad command-line usage (exit 2)
     ├── ConnectError                 a host could not be reached or logged into
     │   ├── HostKeyError             the host key changed or could not be verified
@@ -17,7 +17,7 @@ and exit codes.
     │   └── CommandTimeout           the command ran past its timeout and was killed
     ├── TransferError                put/get of a file failed
     ├── StepError                    a step's check or run failed on a host
-    ├── PlanError                    the execution graph is invalid (cycle, dangling edge, dup id)
+    ├── PlanError                    the execution graph is invalid (cycle, dangling edge)
     ├── StateError                   the state store or a lock is in the way
     ├── ArtifactError                a download, checksum or bundle problem
     ├── PKIError                     a certificate or key problem
