@@ -4,9 +4,11 @@
 work directory's artifact cache, pulls missing images as OCI archives with skopeo, and packs
 everything into one bundle. Charts and OS packages are taken from ``<artifacts>/charts`` and
 ``<artifacts>/os/<os>-<version>/<arch>/`` (placed there by ``helm pull`` and the OS's package
-manager); ``--skip`` leaves a kind out on purpose. ``bundle verify`` checks a bundle against a
-config before it is carried into an air gap: exit 0 when complete, 1 with every problem
-listed.
+manager); ``--skip`` leaves a kind out on purpose and the manifest records it, so ``bundle
+verify`` does not report it missing. ``bundle verify`` checks a bundle against a config before
+it is carried into an air gap: exit 0 when complete, 1 with every problem listed. ``--os
+debian-12`` (or a bare family such as ``--os rhel``) fixes the hosts' OS when the config does
+not; without it and without ``spec.system.packageManager`` any one complete family will do.
 
 The lead registers them in ``main``: ``app.add_typer(bundle_app, name="bundle")`` and
 ``app.command("download")(download_command)``.
@@ -15,7 +17,6 @@ The lead registers them in ``main``: ``app.add_typer(bundle_app, name="bundle")`
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -28,11 +29,15 @@ from kubexm.cmd.state import OutputFormat, get_state
 from kubexm.config import load
 from kubexm.errors import ArtifactError, UsageError
 from kubexm.resource.bundle import build_bundle
-from kubexm.resource.bundle_verify import VerifyReport, verify_bundle
+from kubexm.resource.bundle_manifest import BundleManifest
+from kubexm.resource.bundle_verify import VerifyReport, verify_bundle, without_kinds
+from kubexm.resource.download import DownloadOptions, FileOutcome
 from kubexm.resource.download import download_files as fetch_files
 from kubexm.resource.model import ArtifactSet
 from kubexm.resource.oci import image_archive_name, pull_argv, run_skopeo
+from kubexm.resource.packages import family_of
 from kubexm.resource.resolve import resolve_artifacts
+from kubexm.resource.urls import effective_zone
 from kubexm.runtime.workdir import work_dir_for
 
 bundle_app = typer.Typer(help="Check offline bundles.", no_args_is_help=True)
@@ -41,6 +46,13 @@ ConfigOption = Annotated[str, typer.Option("--config", "-f", help="Cluster confi
 ArchOption = Annotated[
     list[str] | None,
     typer.Option("--arch", help="Build for this arch instead of the hosts' (repeatable)."),
+]
+OSOption = Annotated[
+    str | None,
+    typer.Option(
+        "--os",
+        help="The hosts' OS as <id>-<version> (debian-12) or a family (rhel); default: any.",
+    ),
 ]
 
 
@@ -52,14 +64,52 @@ class SkipKind(StrEnum):
     os_packages = "os-packages"
 
 
-def resolve(cluster: Cluster, arches: list[str] | None) -> ArtifactSet:
-    """The artifacts ``cluster`` needs (``kubexm.resource.resolve``)."""
-    return resolve_artifacts(cluster, arches=arches or None)
+SkipOption = Annotated[
+    list[SkipKind] | None, typer.Option("--skip", help="Leave a kind out (repeatable).")
+]
 
 
-def download_files(artifacts: ArtifactSet, cache_dir: Path) -> None:
-    """Fetch and verify every release file into ``cache_dir`` (raises ``ArtifactError``)."""
-    asyncio.run(fetch_files(artifacts.files, cache_dir))
+def parse_os(value: str) -> tuple[str, str]:
+    """``debian-12`` -> ``("debian", "12")``; ``rhel`` -> ``("rhel", "")`` (any version).
+
+    Raises ``UsageError`` when kubexm knows no package names for the OS id.
+    """
+    os_id, _, version = value.rpartition("-")
+    if not os_id or not version[:1].isdigit():
+        os_id, version = value, ""
+    try:
+        family_of(os_id)
+    except ArtifactError as exc:
+        raise UsageError(
+            f"--os {value}: no package names known for {os_id!r}",
+            "use an /etc/os-release ID with its version (debian-12, rocky-9) or debian/rhel",
+        ) from exc
+    return os_id, version
+
+
+def resolve(cluster: Cluster, arches: list[str] | None, os_release: str | None) -> ArtifactSet:
+    """The artifacts ``cluster`` needs (``kubexm.resource.resolve``); ``os_release`` as
+    ``--os`` gives it applies to every host."""
+    targets = None
+    if os_release:
+        chosen = parse_os(os_release)
+        targets = {host.name: chosen for host in cluster.spec.hosts}
+    return resolve_artifacts(cluster, arches=arches or None, os_targets=targets)
+
+
+def download_files(
+    artifacts: ArtifactSet, cache_dir: Path, zone: str = "", progress: bool = True
+) -> None:
+    """Fetch and verify every release file into ``cache_dir`` (raises ``ArtifactError``);
+    with ``progress`` one line per finished file goes to stderr."""
+    options = DownloadOptions(zone=zone, on_done=_progress_line if progress else None)
+    asyncio.run(fetch_files(artifacts.files, cache_dir, options=options))
+
+
+def _progress_line(outcome: FileOutcome) -> None:
+    size = outcome.bytes / 1e6
+    detail = "" if outcome.status == "cached" else f" ({size:.1f} MB, {outcome.seconds:.1f}s)"
+    typer.echo(f"{outcome.status:<10} {outcome.artifact.cache_path}{detail}", err=True)
 
 
 def pull_images(artifacts: ArtifactSet, images_dir: Path) -> int:
@@ -76,15 +126,6 @@ def pull_images(artifacts: ArtifactSet, images_dir: Path) -> int:
         partial.replace(archive)
         pulled += 1
     return pulled
-
-
-def _without(artifacts: ArtifactSet, skip: list[SkipKind]) -> ArtifactSet:
-    return dataclasses.replace(
-        artifacts,
-        images=() if SkipKind.images in skip else artifacts.images,
-        charts=() if SkipKind.charts in skip else artifacts.charts,
-        os_packages=() if SkipKind.os_packages in skip else artifacts.os_packages,
-    )
 
 
 def _load(file: str) -> Cluster:
@@ -136,9 +177,8 @@ def download_command(
         bool, typer.Option("--dry-run", help="Print the artifact list; download nothing.")
     ] = False,
     arch: ArchOption = None,
-    skip: Annotated[
-        list[SkipKind] | None, typer.Option("--skip", help="Leave a kind out (repeatable).")
-    ] = None,
+    skip: SkipOption = None,
+    os_release: OSOption = None,
     work_dir: Annotated[
         Path | None,
         typer.Option("--work-dir", help="Base of the work dirs (default: spec.global.workDir)."),
@@ -147,12 +187,14 @@ def download_command(
     """Download everything a config needs and pack it into one offline bundle."""
     state = get_state(ctx)
     cluster = _load(file)
-    artifacts = _without(resolve(cluster, arch), skip or [])
+    skipped = sorted({kind.value for kind in skip or []})
+    artifacts = without_kinds(resolve(cluster, arch, os_release), skipped)
     if dry_run:
         _print_rows(artifact_rows(artifacts), state.output)
         return
     cache = work_dir_for(cluster, work_dir).ensure().artifacts
-    download_files(artifacts, cache)
+    zone = effective_zone(cluster.spec.global_.zone)
+    download_files(artifacts, cache, zone, progress=state.output is not OutputFormat.json)
     pull_images(artifacts, cache / "images")
     manifest = build_bundle(
         artifacts,
@@ -162,8 +204,13 @@ def download_command(
         os_dir=cache / "os",
         cluster_name=cluster.name,
         kubernetes_version=cluster.spec.kubernetes.version,
+        skipped=skipped,
     )
-    if state.output is OutputFormat.json:
+    _print_built(output, manifest, state.output)
+
+
+def _print_built(output: Path, manifest: BundleManifest, fmt: OutputFormat) -> None:
+    if fmt is OutputFormat.json:
         print_json({"ok": True, "bundle": str(output), "manifest": manifest.to_dict()})
         return
     size = output.stat().st_size / 1e6
@@ -172,6 +219,8 @@ def download_command(
         f"{len(manifest.images)} images, {len(manifest.charts)} charts, "
         f"{sum(len(s.files) for s in manifest.os_packages)} OS packages"
     )
+    if manifest.skipped:
+        typer.echo(f"left out on purpose: {', '.join(manifest.skipped)}")
 
 
 def _print_rows(rows: list[dict[str, str]], output: OutputFormat) -> None:
@@ -191,30 +240,64 @@ def verify(
     bundle: Annotated[Path, typer.Argument(help="The bundle (.tar.gz) to check.")],
     file: ConfigOption,
     arch: ArchOption = None,
+    skip: Annotated[
+        list[SkipKind] | None, typer.Option("--skip", help="Do not check a kind (repeatable).")
+    ] = None,
+    os_release: OSOption = None,
 ) -> None:
     """Check that a bundle holds everything a config needs; exit 1 listing what is not."""
     state = get_state(ctx)
     cluster = _load(file)
     if not bundle.is_file():
         raise UsageError(f"bundle not found: {bundle}", "pass the path of a .tar.gz bundle")
-    report = verify_bundle(bundle, resolve(cluster, arch))
+    kinds = [kind.value for kind in skip or []]
+    report = verify_bundle(bundle, resolve(cluster, arch, os_release), skip=kinds)
+    if state.output is OutputFormat.json:
+        _print_json_report(report)
+        return
+    _print_info(report)
     if report.ok:
-        _print_ok(report, state.output)
+        size = report.bytes_checked / 1e6
+        typer.echo(f"{report.bundle}: complete; {report.members_checked} members, {size:.1f} MB")
         return
     # An error (exit 1) rather than typer.Exit: the entry point maps KubexmError to its exit
-    # code and prints it in the chosen format, one line per problem.
-    count = len(report.problems)
+    # code and prints it, one line per problem.
     lines = "\n".join(f"  {problem}" for problem in report.problems)
-    raise ArtifactError(
-        f"bundle {bundle} is incomplete for this config: {count} problem"
-        f"{'s' if count != 1 else ''}\n{lines}",
-        "build it again with `kubexm download -f <config>` on a machine with internet access",
-    )
+    raise ArtifactError(f"{_incomplete(report)}\n{lines}", _REBUILD_HINT)
 
 
-def _print_ok(report: VerifyReport, output: OutputFormat) -> None:
-    if output is OutputFormat.json:
-        print_json({"ok": True, "members": report.members_checked, "bytes": report.bytes_checked})
-        return
-    size = report.bytes_checked / 1e6
-    typer.echo(f"{report.bundle}: complete; {report.members_checked} members, {size:.1f} MB")
+_REBUILD_HINT = (
+    "build it again with `kubexm download -f <config>` on a machine with internet access"
+)
+
+
+def _incomplete(report: VerifyReport) -> str:
+    count = len(report.problems)
+    plural = "s" if count != 1 else ""
+    return f"bundle {report.bundle} is incomplete for this config: {count} problem{plural}"
+
+
+def _print_info(report: VerifyReport) -> None:
+    """Kinds not checked, as info lines before the verdict (stdout: they are no error)."""
+    if report.left_out:
+        typer.echo(f"left out when built: {', '.join(report.left_out)}")
+    if report.not_checked:
+        typer.echo(f"not checked (--skip): {', '.join(report.not_checked)}")
+
+
+def _print_json_report(report: VerifyReport) -> None:
+    """One JSON object with every problem as its own item; exit 1 when there are any."""
+    data: dict[str, object] = {
+        "ok": report.ok,
+        "members": report.members_checked,
+        "bytes": report.bytes_checked,
+        "left_out": list(report.left_out),
+        "not_checked": list(report.not_checked),
+    }
+    if not report.ok:
+        data["errors"] = [_incomplete(report)]
+        data["hint"] = _REBUILD_HINT
+        data["problems"] = [problem.to_dict() for problem in report.problems]
+    print_json(data)
+    if not report.ok:
+        raise typer.Exit(ArtifactError.exit_code)

@@ -37,11 +37,20 @@ def generate(
     config: ConfigOpt,
     work_dir: WorkDirOpt = None,
     key_type: Annotated[
-        str, typer.Option("--key-type", help="Key algorithm of new keys: rsa or ecdsa.")
-    ] = "rsa",
+        str | None,
+        typer.Option(
+            "--key-type",
+            help="Key algorithm of new keys: rsa (default) or ecdsa. Existing keys keep theirs"
+            " unless --force is given too.",
+        ),
+    ] = None,
     force: Annotated[
         bool,
-        typer.Option("--force", help="Replace a missing or changed CA and re-sign its leaves."),
+        typer.Option(
+            "--force",
+            help="Replace a missing or changed CA and re-sign its leaves; with --key-type,"
+            " also replace existing keys of another type.",
+        ),
     ] = False,
 ) -> None:
     """Create or bring up to date every CA, certificate and kubeconfig the config needs.
@@ -49,12 +58,13 @@ def generate(
     Valid certificates are kept byte for byte; only what must change is re-issued.
     """
     state = get_state(ctx)
-    if key_type not in ("rsa", "ecdsa"):
+    if key_type not in (None, "rsa", "ecdsa"):
         raise UsageError(f"unknown key type {key_type!r}", "use --key-type rsa or ecdsa")
     kt: KeyType = "ecdsa" if key_type == "ecdsa" else "rsa"
     cluster = load(config).cluster
     wd = work_dir_for(cluster, work_dir).ensure()
-    plan = plan_from_cluster(cluster, key_type=kt)
+    # Without an explicit --key-type existing keys are never touched: re-runs must not churn.
+    plan = plan_from_cluster(cluster, key_type=kt, rekey=force and key_type is not None)
     report = ensure_pki(plan, wd.pki, kubeconfig_dir=wd.kubeconfig, force=force)
     if state.output is OutputFormat.json:
         entries = [vars(entry) for entry in report.entries]

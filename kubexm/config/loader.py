@@ -65,10 +65,11 @@ def load_text(text: str, *, source: str = "", allow_unsupported: bool = False) -
     try:
         data = load_yaml_plain(text, source=source)
     except YAMLSyntaxError as err:
-        where = f"line {err.line}" if err.line else ""
-        problem = FieldProblem(
-            where, f"YAML syntax error at column {err.column}: {err.message}", _YAML_HINT
-        )
+        if err.line:
+            message = f"YAML syntax error at column {err.column}: {err.message}"
+            problem = FieldProblem(f"line {err.line}", message, _YAML_HINT)
+        else:  # about the whole document (e.g. too large once aliases are expanded)
+            problem = FieldProblem("", f"YAML error: {err.message}")
         raise _masked([problem], secrets_in_text(text)) from None
     return validate_data(data, allow_unsupported=allow_unsupported)
 

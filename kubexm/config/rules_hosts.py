@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import re
+
 from kubexm.apis.v1alpha1.cluster import Cluster
 from kubexm.apis.v1alpha1.hosts import GlobalSpec, Host
 from kubexm.common import roles
 from kubexm.common import types as t
+from kubexm.util.cidr import is_ip
 from kubexm.util.suggest import did_you_mean
 
 from .rules_common import Findings, plural
 
 _CREDENTIALS = ("password", "privateKey", "privateKeyPath")
+# A host name becomes the node name, a certificate SAN and a file name: a lowercase RFC 1123
+# DNS subdomain keeps it valid in all three (and keeps "/" and ".." out of paths).
+_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+_NAME_MAX = 253
+_LABEL_MAX = 63
 
 
 def check(cluster: Cluster, found: Findings) -> None:
@@ -19,11 +27,44 @@ def check(cluster: Cluster, found: Findings) -> None:
     if not hosts:
         found.error("spec.hosts", "no hosts are defined", "add at least one host with a name")
         return
+    _names(hosts, found)
+    _internal_ips(hosts, found)
     _unique(hosts, found)
     _role_members(cluster, found)
     _hosts_without_role(cluster, found)
     _role_counts(cluster, found)
     _credentials(cluster, found)
+
+
+def is_node_name(name: str) -> bool:
+    """Whether ``name`` is a lowercase RFC 1123 DNS subdomain (a valid Kubernetes node name)."""
+    labels = name.split(".")
+    return len(name) <= _NAME_MAX and all(
+        len(label) <= _LABEL_MAX and _LABEL.fullmatch(label) for label in labels
+    )
+
+
+def _names(hosts: list[Host], found: Findings) -> None:
+    for index, host in enumerate(hosts):
+        if not is_node_name(host.name):
+            found.error(
+                f"spec.hosts[{index}].name",
+                f"{host.name!r} is not a valid node name",
+                "use lowercase letters, digits, '-' and '.' (start and end each dot-separated"
+                " part with a letter or digit; at most 63 characters a part, 253 in all),"
+                " e.g. node-1",
+            )
+
+
+def _internal_ips(hosts: list[Host], found: Findings) -> None:
+    for index, host in enumerate(hosts):
+        if host.internal_address is None and not is_ip(host.address):
+            found.error(
+                f"spec.hosts[{index}].internalAddress",
+                f"host {host.name!r} has the DNS name {host.address!r} as address and no IP",
+                "set internalAddress to the host's IP: etcd peers, apiserver certificates and"
+                " /etc/hosts need an IP address",
+            )
 
 
 def _unique(hosts: list[Host], found: Findings) -> None:

@@ -20,10 +20,16 @@ from kubexm.apis.v1alpha1.runtime import (
 )
 from kubexm.apis.v1alpha1.sources import AddonSource
 from kubexm.util.cidr import cidr_contains, cidrs_overlap, is_ip, split_csv
+from kubexm.util.duration import parse_duration
 
 from .rules_common import Findings
 
 NET = "spec.network"
+CERTS = "spec.certs"
+# Below an hour certificates expire between two runs; x509 tools and Go stop near year 10000,
+# so anything past a century is a typo rather than a plan.
+CERT_MIN_SECONDS = 3600.0
+CERT_MAX_SECONDS = 36500 * 86400.0
 
 
 def check(cluster: Cluster, found: Findings) -> None:
@@ -38,6 +44,7 @@ def check(cluster: Cluster, found: Findings) -> None:
     _registry(cluster, found)
     _storage(cluster, found)
     _addons(cluster, found)
+    _certs(cluster, found)
 
 
 def _system(cluster: Cluster, found: Findings) -> None:
@@ -260,3 +267,23 @@ def _source(source: AddonSource, path: str, found: Findings) -> None:
     for number, value in enumerate(chart.values):
         if "=" not in value:
             found.error(f"{path}.chart.values[{number}]", "not key=value", "write key=value")
+
+
+def _certs(cluster: Cluster, found: Findings) -> None:
+    certs = cluster.spec.certs
+    durations = {"caDuration": certs.ca_duration, "certDuration": certs.cert_duration}
+    seconds = {key: parse_duration(text) for key, text in durations.items()}
+    for key, value in seconds.items():
+        if not CERT_MIN_SECONDS <= value <= CERT_MAX_SECONDS:
+            found.error(
+                f"{CERTS}.{key}",
+                f"{durations[key]!r} is out of range",
+                "use a duration from 1h to 876000h (100 years), e.g. 8760h",
+            )
+    if seconds["certDuration"] > seconds["caDuration"]:
+        found.error(
+            f"{CERTS}.certDuration",
+            f"certificates ({durations['certDuration']}) would outlive their CA"
+            f" ({durations['caDuration']})",
+            "make certDuration at most caDuration",
+        )

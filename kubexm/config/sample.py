@@ -79,6 +79,7 @@ spec:
     user: root
     port: 22
     privateKeyPath: ~/.ssh/id_ed25519
+    # sudoPassword: "..."           # key login as a non-root user whose sudo asks a password
     connectionTimeout: 10s
     offlineMode: false              # true: install only from a bundle made by `kubexm download`
   hosts:

@@ -304,7 +304,8 @@ def config_yaml(state: LabState, *, masters: int = 1, sudo_user: bool = False) -
     """A cluster.yaml skeleton for the lab hosts (JSON-quoted scalars are valid YAML).
 
     Masters are the first ``masters`` hosts, etcd runs on them, workers are the rest. With
-    ``sudo_user`` hosts log in as kxadmin with its password (which is also the sudo password).
+    ``sudo_user`` hosts log in as kxadmin with the lab key (authorised for kxadmin too) and
+    sudo asks for kxadmin's password: the usual non-root setup.
     """
     names = [h.name for h in state.hosts]
     if not 1 <= masters <= len(names):
@@ -315,9 +316,13 @@ def config_yaml(state: LabState, *, masters: int = 1, sudo_user: bool = False) -
         lines += [f"    - name: {host.name}", f"      address: {host.address}"]
         lines += [f"      internalAddress: {host.address}", f"      port: {host.port}"]
         if sudo_user:
-            lines += [f"      user: {host.sudo_user}", f"      password: {q(host.sudo_password)}"]
+            lines += [
+                f"      user: {host.sudo_user}",
+                f"      sudoPassword: {q(host.sudo_password)}",
+            ]
         else:
-            lines += ["      user: root", f"      privateKeyPath: {q(host.root_key_path)}"]
+            lines += ["      user: root"]
+        lines += [f"      privateKeyPath: {q(host.root_key_path)}"]
     lines += ["  roleGroups:", f"    master: {flow(names[:masters])}"]
     lines += [f"    worker: {flow(names[masters:])}", f"    etcd: {flow(names[:masters])}"]
     return "\n".join(lines) + "\n"

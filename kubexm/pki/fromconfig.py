@@ -32,8 +32,13 @@ def _nodes(cluster: Cluster) -> tuple[Member, ...]:
     return tuple(_member(cluster, cluster.host(name), with_endpoint=True) for name in names)
 
 
-def plan_from_cluster(cluster: Cluster, *, key_type: KeyType = "rsa") -> PKIPlan:
+def plan_from_cluster(
+    cluster: Cluster, *, key_type: KeyType = "rsa", rekey: bool = False
+) -> PKIPlan:
     """The certificates and kubeconfigs ``cluster`` needs, as a ``PKIPlan``.
+
+    ``key_type`` applies to new keys, and to existing ones only with ``rekey``. An external
+    etcd gets no etcd CA: its own ``caFile``/``certFile``/``keyFile`` are used.
 
     Raises ``PKIError`` when a value of the config cannot go into a certificate.
     """
@@ -51,6 +56,8 @@ def plan_from_cluster(cluster: Cluster, *, key_type: KeyType = "rsa") -> PKIPlan
         nodes=_nodes(cluster),
         cert_extra_sans=tuple(spec.kubernetes.api_server.cert_extra_sans),
         key_type=key_type,
+        rekey=rekey,
+        etcd_pki=spec.etcd.type != types.ETCD_EXTERNAL,
         ca_validity=timedelta(seconds=parse_duration(spec.certs.ca_duration)),
         leaf_validity=timedelta(seconds=parse_duration(spec.certs.cert_duration)),
     )

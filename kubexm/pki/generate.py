@@ -23,7 +23,7 @@ from kubexm.pki.certs import Issuer, PrivateKey
 from kubexm.pki.kubeconfig import KubeconfigSpec, kubeconfig_specs, render_kubeconfig
 from kubexm.pki.model import PKIPlan
 from kubexm.pki.store import CERT_MODE, KEY_MODE, ensure_dir, read_bytes, write_atomic
-from kubexm.pki.table import CAS, CASpec, LeafRequest, leaf_requests
+from kubexm.pki.table import CASpec, LeafRequest, cas_for, leaf_requests
 
 Action = Literal["created", "kept", "reissued", "updated"]
 Kind = Literal["ca", "key", "leaf", "kubeconfig"]
@@ -109,7 +109,7 @@ def ensure_pki(
     """
     paths = PKIPaths(pki_dir, kubeconfig_dir or default_paths(pki_dir).kubeconfig_dir)
     run = _Run(plan, paths, force, now or datetime.now(UTC))
-    cas = {spec.name: run.ca(spec) for spec in CAS}
+    cas = {spec.name: run.ca(spec) for spec in cas_for(plan)}
     run.service_account()
     leaves = {req.name: run.leaf(req, cas[req.ca]) for req in leaf_requests(plan)}
     run.refuse_foreign()
@@ -225,7 +225,7 @@ class _Run:
     def _issue(
         self, req: LeafRequest, ca: _Pair, key: PrivateKey | None, action: Action, reason: str
     ) -> tuple[bytes, bytes]:
-        if key is None or certs.key_type_of(key) != self.plan.key_type:
+        if key is None or _rekey(self.plan, key):
             key = certs.generate_key(self.plan.key_type)
             self._write(self.paths.key(req.name), certs.key_to_pem(key), KEY_MODE)
         validity = self.plan.leaf_validity
@@ -313,17 +313,22 @@ def _stale_reason(
     """Why an existing leaf signed by the right CA must be re-issued; "" when it can stay."""
     if key is None or not certs.key_matches(cert, key):
         return "its key is missing or does not match"
-    if certs.key_type_of(key) != plan.key_type:
+    if _rekey(plan, key):
         return f"key type changed to {plan.key_type}"
     want, have = req.profile, certs.cert_profile(cert)
     if (want.cn, sorted(want.orgs)) != (have.cn, sorted(have.orgs)):
         return "subject changed"
     if set(want.sans) != set(have.sans):
         return "SANs changed"
-    usages = certs.effective_key_usages(want.key_usages, plan.key_type)
+    usages = certs.effective_key_usages(want.key_usages, certs.key_type_of(key))
     if set(usages) != set(have.key_usages) or set(want.ext_key_usages) != set(have.ext_key_usages):
         return "key usages changed"
     left = cert.not_valid_after_utc - now
     if left < plan.renew_before:
         return f"expires in {left.days} days"
     return ""
+
+
+def _rekey(plan: PKIPlan, key: PrivateKey) -> bool:
+    """Replace an existing key only when asked to and its type differs (no churn otherwise)."""
+    return plan.rekey and certs.key_type_of(key) != plan.key_type

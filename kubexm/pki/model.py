@@ -62,7 +62,10 @@ class PKIPlan:
     ``service_cidrs`` holds one CIDR per IP family (dual-stack: two). ``masters`` are the
     control-plane hosts, ``etcd`` the etcd members that get server and peer certificates,
     ``nodes`` every host that gets kubelet and kube-proxy credentials (binary mode; leave it
-    empty in kubeadm mode, where kubelets bootstrap with a token).
+    empty in kubeadm mode, where kubelets bootstrap with a token). ``etcd_pki`` False (an
+    external etcd, whose own certificates the config names) skips the etcd CA and everything
+    it signs. ``key_type`` is the algorithm of NEW keys; an existing key of another type is
+    kept unless ``rekey`` is set, so re-running never churns keys.
     """
 
     cluster_name: str
@@ -76,6 +79,8 @@ class PKIPlan:
     nodes: tuple[Member, ...] = ()
     cert_extra_sans: tuple[str, ...] = ()
     key_type: KeyType = "rsa"
+    rekey: bool = False
+    etcd_pki: bool = True
     ca_validity: timedelta = DEFAULT_CA_VALIDITY
     leaf_validity: timedelta = DEFAULT_LEAF_VALIDITY
     renew_before: timedelta = DEFAULT_RENEW_BEFORE

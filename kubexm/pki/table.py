@@ -40,11 +40,17 @@ class CASpec:
     cn: str
 
 
+ETCD_CA = "etcd/ca"
 CAS: tuple[CASpec, ...] = (
     CASpec("ca", "kubernetes"),
-    CASpec("etcd/ca", "etcd-ca"),
+    CASpec(ETCD_CA, "etcd-ca"),
     CASpec("front-proxy-ca", "front-proxy-ca"),
 )
+
+
+def cas_for(plan: PKIPlan) -> list[CASpec]:
+    """The CAs ``plan`` needs: all of ``CAS``, without the etcd CA for an external etcd."""
+    return [spec for spec in CAS if plan.etcd_pki or spec.name != ETCD_CA]
 
 
 @dataclass(frozen=True)
@@ -174,8 +180,12 @@ def _request(row: LeafRow, plan: PKIPlan, member: Member | None) -> LeafRequest:
 
 
 def leaf_requests(plan: PKIPlan) -> list[LeafRequest]:
-    """Every leaf certificate ``plan`` needs, in table order (per-host rows in host order)."""
-    return [_request(row, plan, member) for row in LEAVES for member in _members(plan, row.scope)]
+    """Every leaf certificate ``plan`` needs, in table order (per-host rows in host order).
+
+    Without ``plan.etcd_pki`` no row signed by the etcd CA is issued.
+    """
+    rows = [row for row in LEAVES if plan.etcd_pki or row.ca != ETCD_CA]
+    return [_request(row, plan, member) for row in rows for member in _members(plan, row.scope)]
 
 
 def host_stem(name: str) -> str | None:

@@ -13,7 +13,8 @@ import contextlib
 import io
 import json
 import tarfile
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,6 +33,7 @@ from kubexm.resource.bundle_manifest import (
     chart_member,
     file_member,
     os_dir_member,
+    os_label,
 )
 from kubexm.resource.model import ArtifactSet, FileArtifact, ImageArtifact, OSPackageSet
 from kubexm.resource.oci import image_archive_name, read_oci_archive
@@ -63,13 +65,16 @@ def build_bundle(
     cluster_name: str = "",
     kubernetes_version: str = "",
     compresslevel: int = 6,
+    skipped: Iterable[str] = (),
 ) -> BundleManifest:
     """Pack everything ``artifacts`` needs into ``out_path`` and return its manifest.
 
     ``labels`` maps a component to ``stand-in`` for test substitutes (default ``upstream``);
     an upstream file with a pinned sha256 must match it. Images come from
     ``images_dir/<image_archive_name(source)>``, charts from ``charts_dir`` (default
-    ``cache_dir/charts``), OS packages from ``os_dir/<os_id>-<version>/<arch>/``.
+    ``cache_dir/charts``), OS packages from ``os_dir/<os_id>-<version>/<arch>/``; of OS
+    sets without a version (family unknown) one complete family per arch is enough.
+    ``skipped`` names the kinds left out on purpose (recorded in the manifest).
     Raises ``ArtifactError`` listing every missing or mismatching piece before anything is
     written, and when the archive cannot be written.
     """
@@ -96,6 +101,7 @@ def build_bundle(
         charts=tuple(entry for entry, _ in charts),
         os_packages=tuple(entry for entry, _ in os_sets),
         arches=tuple(artifacts.arches),
+        skipped=tuple(sorted(set(skipped))),
     )
     members = [(entry.path, src) for entry, src in files]
     members += [(entry.path, src) for entry, src in images]
@@ -203,39 +209,59 @@ def package_file_matches(filename: str, package: str) -> bool:
     return False
 
 
+_OSPair = tuple[BundleOSPackages, list[tuple[PackageFile, Path]]]
+
+
 def _collect_os(
     wanted: tuple[OSPackageSet, ...], sources: BundleSources, problems: list[str]
-) -> list[tuple[BundleOSPackages, list[tuple[PackageFile, Path]]]]:
-    found: list[tuple[BundleOSPackages, list[tuple[PackageFile, Path]]]] = []
+) -> list[_OSPair]:
+    found: list[_OSPair] = []
+    # Versionless (family) sets: arch -> what each incomplete family lacks.
+    family_gaps: dict[str, list[str]] = defaultdict(list)
+    complete_arches: set[str] = set()
     for package_set in wanted:
-        folder = os_dir_member(package_set.os_id, package_set.os_version, package_set.arch)
-        src_dir = sources.os_dir / Path(folder).relative_to("os")
-        present = sorted(p for p in src_dir.glob("*") if p.suffix in PACKAGE_SUFFIXES)
-        names = [p.name for p in present]
-        absent = [
-            name
-            for name in package_set.packages
-            if not any(package_file_matches(f, name) for f in names)
-        ]
-        if absent:
-            problems.append(
-                f"missing OS packages for {package_set.os_id} {package_set.os_version} "
-                f"{package_set.arch}: {', '.join(absent)} (expected in {src_dir})"
-            )
+        outcome = _os_set(package_set, sources)
+        if isinstance(outcome, str):
+            gaps = family_gaps[package_set.arch] if not package_set.os_version else problems
+            gaps.append(outcome)
             continue
-        pairs = [
-            (PackageFile(f"{folder}/{p.name}", sha256_file(p), p.stat().st_size), p)
-            for p in present
-        ]
-        entry = BundleOSPackages(
-            os_id=package_set.os_id,
-            os_version=package_set.os_version,
-            arch=package_set.arch,
-            packages=package_set.packages,
-            files=tuple(package for package, _ in pairs),
-        )
-        found.append((entry, pairs))
+        if not package_set.os_version:
+            complete_arches.add(package_set.arch)
+        found.append(outcome)
+    for arch, gaps in family_gaps.items():
+        if arch not in complete_arches:
+            problems.extend(gaps)
     return found
+
+
+def _os_set(package_set: OSPackageSet, sources: BundleSources) -> _OSPair | str:
+    """The entry and files of one OS package set, or what is missing from its folder."""
+    folder = os_dir_member(package_set.os_id, package_set.os_version, package_set.arch)
+    src_dir = sources.os_dir / Path(folder).relative_to("os")
+    present = sorted(p for p in src_dir.glob("*") if p.suffix in PACKAGE_SUFFIXES)
+    names = [p.name for p in present]
+    absent = [
+        name
+        for name in package_set.packages
+        if not any(package_file_matches(f, name) for f in names)
+    ]
+    if absent:
+        label = os_label(package_set.os_id, package_set.os_version)
+        return (
+            f"missing OS packages for {label}/{package_set.arch}: {', '.join(absent)} "
+            f"(expected in {src_dir})"
+        )
+    pairs = [
+        (PackageFile(f"{folder}/{p.name}", sha256_file(p), p.stat().st_size), p) for p in present
+    ]
+    entry = BundleOSPackages(
+        os_id=package_set.os_id,
+        os_version=package_set.os_version,
+        arch=package_set.arch,
+        packages=package_set.packages,
+        files=tuple(package for package, _ in pairs),
+    )
+    return entry, pairs
 
 
 def _write_archive(

@@ -26,6 +26,10 @@ SCHEMA_VERSION = 1
 MANIFEST_NAME = "manifest.json"
 Label = Literal["upstream", "stand-in"]
 LABELS: tuple[str, ...] = get_args(Label)
+# Kinds `kubexm download --skip` can leave out; a manifest records them under ``skipped``.
+SkipKind = Literal["images", "charts", "os-packages"]
+SKIP_KINDS: tuple[str, ...] = get_args(SkipKind)
+_LIST_FIELDS = ("files", "images", "charts", "os_packages")
 _BAD_MANIFEST_HINT = "rebuild the bundle with `kubexm download`"
 
 
@@ -44,6 +48,11 @@ def os_dir_member(os_id: str, os_version: str, arch: str) -> str:
     version is not known, as when the set was resolved without host facts)."""
     release = f"{os_id}-{os_version}" if os_version else os_id
     return f"os/{release}/{arch}"
+
+
+def os_label(os_id: str, os_version: str) -> str:
+    """``debian-12``, or ``debian (any version)`` for a set resolved without the version."""
+    return f"{os_id}-{os_version}" if os_version else f"{os_id} (any version)"
 
 
 @dataclass(frozen=True)
@@ -123,6 +132,8 @@ class BundleManifest:
     os_packages: tuple[BundleOSPackages, ...] = ()
     schema_version: int = SCHEMA_VERSION
     arches: tuple[str, ...] = field(default=())
+    # Kinds left out on purpose when the bundle was built (``download --skip``).
+    skipped: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data for ``json.dumps`` (tuples become lists)."""
@@ -171,10 +182,30 @@ def manifest_from_dict(data: Any) -> BundleManifest:
             f"(this kubexm reads {SCHEMA_VERSION})",
             "use the kubexm version that built the bundle, or rebuild it with this one",
         )
+    _check_shape(data)
     try:
         return _parse(data)
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ArtifactError(f"bundle manifest is malformed: {exc!r}", _BAD_MANIFEST_HINT) from exc
+
+
+def _not_manifest(reason: str) -> ArtifactError:
+    return ArtifactError(
+        f"{MANIFEST_NAME} is not a kubexm bundle manifest: {reason}", _BAD_MANIFEST_HINT
+    )
+
+
+def _check_shape(data: dict[str, Any]) -> None:
+    """Raise a readable ArtifactError when a list field is not a list of JSON objects."""
+    for name in _LIST_FIELDS:
+        value = data.get(name)
+        if not isinstance(value, list):
+            raise _not_manifest(f"{name} must be a list")
+        if not all(isinstance(item, dict) for item in value):
+            raise _not_manifest(f"every entry of {name} must be an object")
+    skipped = data.get("skipped", [])
+    if not isinstance(skipped, list) or not set(skipped) <= set(SKIP_KINDS):
+        raise _not_manifest(f"skipped must be a list of {', '.join(SKIP_KINDS)}")
 
 
 def _parse(data: dict[str, Any]) -> BundleManifest:
@@ -203,6 +234,7 @@ def _parse(data: dict[str, Any]) -> BundleManifest:
         charts=charts,
         os_packages=os_sets,
         arches=tuple(data.get("arches", ())),
+        skipped=tuple(data.get("skipped", ())),
     )
 
 

@@ -9,18 +9,27 @@ image ref, chart, OS package), instead of stopping at the first.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import tarfile
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from kubexm.errors import ArtifactError
 from kubexm.resource.bundle import package_file_matches
-from kubexm.resource.bundle_manifest import MANIFEST_NAME, BundleManifest, manifest_from_dict
-from kubexm.resource.model import ArtifactSet, FileArtifact, ImageArtifact
+from kubexm.resource.bundle_manifest import (
+    MANIFEST_NAME,
+    BundleManifest,
+    BundleOSPackages,
+    manifest_from_dict,
+    os_label,
+)
+from kubexm.resource.model import ArtifactSet, FileArtifact, ImageArtifact, OSPackageSet
+from kubexm.resource.packages import family_of
 
 _CHUNK = 1024 * 1024
 _MAX_MANIFEST = 64 * 1024 * 1024
@@ -29,14 +38,32 @@ ProblemKind = Literal["file", "image", "chart", "os-package", "member"]
 
 @dataclass(frozen=True)
 class VerifyProblem:
-    """One thing wrong with a bundle: what kind, which item, why."""
+    """One thing wrong with a bundle: what kind, which item, why.
+
+    ``item`` is the readable label; ``name``, ``version`` and ``arch`` are the same item as
+    separate fields for machine output (empty when they do not apply).
+    """
 
     kind: ProblemKind
     item: str
     reason: str
+    name: str = ""
+    version: str = ""
+    arch: str = ""
 
     def __str__(self) -> str:
         return f"{self.kind} {self.item}: {self.reason}"
+
+    def to_dict(self) -> dict[str, str]:
+        """Plain data for JSON output: kind, name, version, arch, reason and the label."""
+        return {
+            "kind": self.kind,
+            "name": self.name or self.item,
+            "version": self.version,
+            "arch": self.arch,
+            "reason": self.reason,
+            "item": self.item,
+        }
 
 
 @dataclass(frozen=True)
@@ -48,6 +75,9 @@ class VerifyReport:
     members_checked: int
     bytes_checked: int
     problems: tuple[VerifyProblem, ...] = field(default=())
+    # Kinds not checked: left out when the bundle was built, or skipped by the caller.
+    left_out: tuple[str, ...] = ()
+    not_checked: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -61,9 +91,14 @@ class _Scan:
     unsafe: list[str] = field(default_factory=list)
 
 
-def verify_bundle(bundle_path: Path, required: ArtifactSet) -> VerifyReport:
+def verify_bundle(
+    bundle_path: Path, required: ArtifactSet, skip: Iterable[str] = ()
+) -> VerifyReport:
     """Check that ``bundle_path`` holds everything ``required`` names, with the right digests.
 
+    Kinds named in ``skip`` or recorded as ``skipped`` in the manifest (``images``,
+    ``charts``, ``os-packages``) are not required. OS package sets without a version (the
+    family was not known) are satisfied when any one family of an arch is complete.
     Raises ``ArtifactError`` when the file cannot be read as a gzip tar or has no valid
     ``manifest.json``; every other problem is listed in the returned report.
     """
@@ -81,13 +116,27 @@ def verify_bundle(bundle_path: Path, required: ArtifactSet) -> VerifyReport:
         VerifyProblem("member", name, "unsafe entry (link or path)") for name in scan.unsafe
     ]
     problems += _check_members(manifest, scan.hashes)
-    problems += _check_required(manifest, required)
+    left_out = tuple(sorted(set(manifest.skipped)))
+    not_checked = tuple(sorted(set(skip) - set(left_out)))
+    problems += _check_required(manifest, without_kinds(required, {*left_out, *not_checked}))
     return VerifyReport(
         bundle=bundle_path,
         manifest=manifest,
         members_checked=len(scan.hashes),
         bytes_checked=sum(size for _, size in scan.hashes.values()),
         problems=tuple(problems),
+        left_out=left_out,
+        not_checked=not_checked,
+    )
+
+
+def without_kinds(artifacts: ArtifactSet, kinds: Collection[str]) -> ArtifactSet:
+    """``artifacts`` with the named kinds (``images``, ``charts``, ``os-packages``) emptied."""
+    return dataclasses.replace(
+        artifacts,
+        images=() if "images" in kinds else artifacts.images,
+        charts=() if "charts" in kinds else artifacts.charts,
+        os_packages=() if "os-packages" in kinds else artifacts.os_packages,
     )
 
 
@@ -150,32 +199,85 @@ def _check_required(manifest: BundleManifest, required: ArtifactSet) -> Iterator
         yield from _check_image(manifest, image)
     for chart in required.charts:
         if manifest.find_chart(chart) is None:
-            yield VerifyProblem("chart", f"{chart.name} {chart.version}", "not in the bundle")
-    for package_set in required.os_packages:
-        item = f"{package_set.os_id}-{package_set.os_version}/{package_set.arch}"
+            item = f"{chart.name} {chart.version}"
+            yield VerifyProblem("chart", item, "not in the bundle", chart.name, chart.version)
+    yield from _check_os(manifest, required.os_packages)
+
+
+def _check_os(
+    manifest: BundleManifest, wanted: tuple[OSPackageSet, ...]
+) -> Iterator[VerifyProblem]:
+    """Exact sets must each be complete; versionless sets need one complete family per arch."""
+    any_family: dict[str, list[list[VerifyProblem]]] = defaultdict(list)
+    for package_set in wanted:
+        missing = list(_missing_os(manifest, package_set))
+        if package_set.os_version:
+            yield from missing
+        else:
+            any_family[package_set.arch].append(missing)
+    for options in any_family.values():
+        if all(options):  # no family of this arch is complete: show what each one lacks
+            reason = "not in the bundle (any one OS family would do)" if len(options) > 1 else ""
+            for missing in options:
+                yield from (dataclasses.replace(p, reason=reason or p.reason) for p in missing)
+
+
+def _missing_os(manifest: BundleManifest, package_set: OSPackageSet) -> Iterator[VerifyProblem]:
+    label = os_label(package_set.os_id, package_set.os_version)
+    names = [Path(f.path).name for entry in _os_entries(manifest, package_set) for f in entry.files]
+    for package in package_set.packages:
+        if not any(package_file_matches(name, package) for name in names):
+            yield VerifyProblem(
+                "os-package",
+                f"{label}/{package_set.arch} {package}",
+                "not in the bundle",
+                package,
+                label,
+                package_set.arch,
+            )
+
+
+def _os_entries(manifest: BundleManifest, package_set: OSPackageSet) -> list[BundleOSPackages]:
+    """The manifest's sets that can serve ``package_set``: the exact OS/version, or for a
+    versionless family set every set of that family and arch."""
+    if package_set.os_version:
         entry = manifest.find_os(package_set.os_id, package_set.os_version, package_set.arch)
-        names = [Path(f.path).name for f in entry.files] if entry else []
-        for package in package_set.packages:
-            if not any(package_file_matches(name, package) for name in names):
-                yield VerifyProblem("os-package", f"{item} {package}", "not in the bundle")
+        return [entry] if entry else []
+    return [
+        entry
+        for entry in manifest.os_packages
+        if entry.arch == package_set.arch and _in_family(entry.os_id, package_set.os_id)
+    ]
+
+
+def _in_family(os_id: str, family: str) -> bool:
+    if os_id == family:
+        return True
+    try:
+        return family_of(os_id) == family
+    except ArtifactError:  # an OS kubexm has no package names for belongs to no family
+        return False
 
 
 def _check_file(manifest: BundleManifest, artifact: FileArtifact) -> Iterator[VerifyProblem]:
     item = f"{artifact.component}/{artifact.version}/{artifact.arch}/{artifact.filename}"
     entry = manifest.find_file(artifact)
     if entry is None:
-        yield VerifyProblem("file", item, f"not in the bundle (needed for {artifact.arch})")
+        reason = f"not in the bundle (needed for {artifact.arch})"
     elif entry.label == "upstream" and artifact.sha256 and entry.sha256 != artifact.sha256:
-        yield VerifyProblem(
-            "file", item, f"sha256 {entry.sha256} differs from the pinned {artifact.sha256}"
-        )
+        reason = f"sha256 {entry.sha256} differs from the pinned {artifact.sha256}"
+    else:
+        return
+    yield VerifyProblem("file", item, reason, artifact.component, artifact.version, artifact.arch)
 
 
 def _check_image(manifest: BundleManifest, image: ImageArtifact) -> Iterator[VerifyProblem]:
     entry = manifest.find_image(image)
     if entry is None:
-        yield VerifyProblem("image", image.source, "not in the bundle")
+        arches = ",".join(image.arches)
+        yield VerifyProblem("image", image.source, "not in the bundle", image.source, "", arches)
         return
     absent = sorted(set(image.arches) - set(entry.arches))
     if absent:
-        yield VerifyProblem("image", image.source, f"no platform for {', '.join(absent)}")
+        reason = f"no platform for {', '.join(absent)}"
+        yield VerifyProblem("image", image.source, reason, image.source, "", ",".join(absent))

@@ -13,7 +13,7 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -32,6 +32,19 @@ Status = Literal["downloaded", "cached", "resumed"]
 NETWORK_HINT = (
     "check the proxy settings (HTTPS_PROXY/NO_PROXY), set KXZONE=cn to use mirrors, "
     "or install from an offline bundle (create cluster --bundle)"
+)
+_NETWORK_HINT_CN = (
+    "check the proxy settings (HTTPS_PROXY/NO_PROXY) and that the cn mirrors are reachable, "
+    "or install from an offline bundle (create cluster --bundle)"
+)
+# Resolver failures as the OS words them (glibc/musl getaddrinfo, macOS) inside httpx errors.
+_DNS_WORDS = (
+    "name or service not known",
+    "temporary failure in name resolution",
+    "nodename nor servname",
+    "no address associated with hostname",
+    "name does not resolve",
+    "getaddrinfo failed",
 )
 OFFLINE_HINT = "build a bundle with `kubexm download` on a machine with internet access"
 _HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
@@ -78,6 +91,10 @@ class DownloadOptions:
     attempts: int = 3
     retry_delay: float = 1.0
     offline: bool = False
+    # The zone the URLs were resolved for: the hint suggests KXZONE=cn only outside cn.
+    zone: str = ""
+    # Called once per file as it finishes (downloaded, resumed or found in the cache).
+    on_done: Callable[[FileOutcome], None] | None = None
 
 
 class _Interrupted(ArtifactError):
@@ -97,15 +114,34 @@ def parse_sha256_file(text: str, url: str = "") -> str:
     return words[0].lower()
 
 
-def _network_error(url: str, exc: httpx.HTTPError) -> ArtifactError:
-    """Translate an httpx failure into an ArtifactError with the URL and a hint."""
+def network_hint(zone: str = "") -> str:
+    """What to try after a network failure; KXZONE=cn is only suggested outside ``cn``."""
+    return _NETWORK_HINT_CN if zone == "cn" else NETWORK_HINT
+
+
+def _network_error(url: str, exc: httpx.HTTPError, zone: str = "") -> ArtifactError:
+    """Translate an httpx failure into an ArtifactError with the URL and a hint.
+
+    HTTP status errors are final; timeouts and connection failures are ``_Interrupted``
+    (retried), except DNS failures and a proxy refusing the tunnel, which another try
+    would not fix.
+    """
+    hint = network_hint(zone)
     if isinstance(exc, httpx.HTTPStatusError):
         code = exc.response.status_code
-        return ArtifactError(f"download of {url} failed: HTTP {code}", NETWORK_HINT)
+        return ArtifactError(f"download of {url} failed: HTTP {code}", hint)
     if isinstance(exc, httpx.TimeoutException):
-        return _Interrupted(f"download of {url} timed out", NETWORK_HINT)
+        return _Interrupted(f"download of {url} timed out", hint)
     reason = str(exc) or type(exc).__name__
-    return _Interrupted(f"download of {url} failed: {reason}", NETWORK_HINT)
+    if isinstance(exc, httpx.ProxyError):
+        # httpcore words a refused CONNECT as "<status> <reason>", e.g. "404 Not Found".
+        status = reason.split()[0] if reason[:1].isdigit() else ""
+        detail = f"HTTP {status} from proxy" if status else reason
+        return ArtifactError(f"download of {url} failed: proxy refused the tunnel ({detail})", hint)
+    if isinstance(exc, httpx.ConnectError) and any(w in reason.lower() for w in _DNS_WORDS):
+        host = httpx.URL(url).host
+        return ArtifactError(f"download of {url} failed: could not resolve {host}", hint)
+    return _Interrupted(f"download of {url} failed: {reason}", hint)
 
 
 class Downloader:
@@ -145,7 +181,10 @@ class Downloader:
     ) -> DownloadReport:
         async def one(artifact: FileArtifact) -> FileOutcome:
             async with limit:
-                return await self.fetch(artifact, client)
+                outcome = await self.fetch(artifact, client)
+            if self.options.on_done is not None:
+                self.options.on_done(outcome)
+            return outcome
 
         try:
             async with asyncio.TaskGroup() as group:
@@ -154,6 +193,10 @@ class Downloader:
             # Report the first failure as itself; the task group cancelled the others.
             raise _first_leaf(failed) from None
         return DownloadReport(tuple(task.result() for task in tasks))
+
+    @property
+    def _hint(self) -> str:
+        return network_hint(self.options.zone)
 
     def path_of(self, artifact: FileArtifact) -> Path:
         """Where ``artifact`` lives in the cache."""
@@ -209,7 +252,7 @@ class Downloader:
             response = await client.get(sums)
             response.raise_for_status()
         except httpx.HTTPError as exc:
-            error = _network_error(sums, exc)
+            error = _network_error(sums, exc, self.options.zone)
             raise ArtifactError(
                 f"no pinned sha256 and no checksum file: {error.message}", error.hint
             ) from exc
@@ -230,17 +273,15 @@ class Downloader:
                 if response.status_code == httpx.codes.REQUESTED_RANGE_NOT_SATISFIABLE:
                     # The .part is as long as (or longer than) the file: start over.
                     part.unlink()
-                    raise _Interrupted(f"download of {url} must restart", NETWORK_HINT)
+                    raise _Interrupted(f"download of {url} must restart", self._hint)
                 response.raise_for_status()
                 resumed = offset > 0 and response.status_code == httpx.codes.PARTIAL_CONTENT
                 if resumed and _range_start(response) != offset:
                     part.unlink()
-                    raise _Interrupted(
-                        f"{url} answered a different range; restarting", NETWORK_HINT
-                    )
+                    raise _Interrupted(f"{url} answered a different range; restarting", self._hint)
                 sent = await _write_body(response, part, append=resumed)
         except httpx.HTTPError as exc:
-            raise _network_error(url, exc) from exc
+            raise _network_error(url, exc, self.options.zone) from exc
         return ("resumed" if resumed else "downloaded"), sent
 
     async def _verify_and_commit(self, path: Path, expected: str) -> None:

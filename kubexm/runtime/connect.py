@@ -20,14 +20,15 @@ LOCAL_TYPE = "local"
 
 def host_settings(cluster: Cluster, name: str, known_hosts: Path | None) -> HostSettings:
     """The connector settings of host ``name``: SSH from ``cluster.ssh_for(name)`` (its own
-    values, else ``spec.global``, including the connection timeout), or the local machine for
-    hosts of ``type: local``. Raises ``KeyError`` for a host not in the config.
+    values, else ``spec.global``, including the connection timeout and the sudo password), or the
+    local machine for hosts of ``type: local``. Raises ``KeyError`` for a host not in the config.
     """
     host = cluster.host(name)
     creds = cluster.ssh_for(name)
     password = creds.password.get_secret_value() if creds.password else None
+    sudo = creds.sudo_password.get_secret_value() if creds.sudo_password else None
     if host.type == LOCAL_TYPE:
-        return LocalSettings(host_name=name, sudo_password=password)
+        return LocalSettings(host_name=name, sudo_password=sudo or password)
     key_path = Path(creds.private_key_path).expanduser() if creds.private_key_path else None
     return SSHSettings(
         host_name=name,
@@ -37,6 +38,7 @@ def host_settings(cluster: Cluster, name: str, known_hosts: Path | None) -> Host
         password=password,
         private_key=creds.private_key.get_secret_value() if creds.private_key else None,
         private_key_path=key_path,
+        sudo_password=sudo,
         connect_timeout=creds.timeout,
         known_hosts_path=known_hosts,
     )

@@ -12,6 +12,10 @@ from pydantic.alias_generators import to_camel
 from kubexm.util.cidr import is_ip, is_loopback, parse_cidrs, split_csv
 
 _DOMAIN_LABEL = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
+# What ``kubexm.util.duration.parse_duration`` reads, as an ECMA-262 pattern for the JSON
+# Schema (no flags there, so the units are spelled in both cases): seconds or unit parts.
+DURATION_PATTERN = r"^\s*(?:\d+(?:\.\d+)?|(?:(?:\d+(?:\.\d+)?|\.\d+)(?:[Mm][Ss]|[SsMmHhDd]))+)\s*$"
+DURATION_TEXT_SCHEMA: dict[str, Any] = {"type": "string", "pattern": DURATION_PATTERN}
 _HOST_PORT = re.compile(r"^(?P<host>\[[0-9a-fA-F:.]+\]|[^:/\s]+)(:(?P<port>\d{1,5}))?$")
 
 

@@ -85,6 +85,7 @@ class SSHCredentials:
     private_key: SecretStr | None
     private_key_path: str | None
     timeout: float
+    sudo_password: SecretStr | None = None
 
 
 @dataclass(frozen=True)
@@ -194,7 +195,8 @@ class Cluster(KxModel):
         """SSH settings of host ``name``: its own values, else ``spec.global``.
 
         A host that sets any credential uses only its own credentials (a host password does
-        not combine with a global key). Raises KeyError for an unknown host.
+        not combine with a global key). ``sudo_password`` is inherited on its own, like the
+        port and user. Raises KeyError for an unknown host.
         """
         host = self.host(name)
         glob = self.spec.global_
@@ -209,6 +211,7 @@ class Cluster(KxModel):
             private_key=source.private_key,
             private_key_path=source.private_key_path,
             timeout=host.timeout or glob.connection_timeout,
+            sudo_password=host.sudo_password or glob.sudo_password,
         )
 
     def apiserver_sans(self) -> list[str]:

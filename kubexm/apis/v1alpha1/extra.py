@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator, AliasChoices, Field
+from pydantic import AfterValidator, AliasChoices, Field, WithJsonSchema
 
 from kubexm.util.duration import parse_duration
 
-from .base import KxModel, check_domain, check_ip
+from .base import DURATION_TEXT_SCHEMA, KxModel, check_domain, check_ip
 
 IP = Annotated[str, AfterValidator(check_ip)]
 DEFAULT_CA_DURATION = "87600h"
@@ -21,7 +21,7 @@ def _duration(value: str) -> str:
     return value
 
 
-Duration = Annotated[str, AfterValidator(_duration)]
+Duration = Annotated[str, AfterValidator(_duration), WithJsonSchema(DURATION_TEXT_SCHEMA)]
 
 
 class ExtraHost(KxModel):

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, SecretStr, field_validator
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    SecretStr,
+    WithJsonSchema,
+    field_validator,
+)
 
 from kubexm.common import ports
 from kubexm.common import types as t
@@ -12,7 +19,14 @@ from kubexm.common.roles import ROLES
 from kubexm.util.duration import parse_duration
 from kubexm.util.hostrange import expand_host_range
 
-from .base import KxModel, check_abs_path, check_address, check_ip_list, normalise
+from .base import (
+    DURATION_TEXT_SCHEMA,
+    KxModel,
+    check_abs_path,
+    check_address,
+    check_ip_list,
+    normalise,
+)
 
 Port = Annotated[int, Field(ge=ports.PORT_MIN, le=ports.PORT_MAX)]
 Arch = Annotated[Literal["amd64", "arm64"], BeforeValidator(lambda v: normalise(v, t.ARCH_ALIASES))]
@@ -26,7 +40,11 @@ def _seconds(value: Any) -> Any:
     return value
 
 
-Seconds = Annotated[float, BeforeValidator(_seconds), Field(gt=0)]
+# The schema says what the loader takes: a positive number or a duration text like 10s.
+SECONDS_SCHEMA: dict[str, Any] = {
+    "anyOf": [{"type": "number", "exclusiveMinimum": 0}, DURATION_TEXT_SCHEMA]
+}
+Seconds = Annotated[float, BeforeValidator(_seconds), Field(gt=0), WithJsonSchema(SECONDS_SCHEMA)]
 
 
 class GlobalSpec(KxModel):
@@ -37,6 +55,8 @@ class GlobalSpec(KxModel):
     password: SecretStr | None = None
     private_key: SecretStr | None = None
     private_key_path: str | None = None
+    # The password sudo asks for (key login as a non-root user); not a login method.
+    sudo_password: SecretStr | None = None
     connection_timeout: Seconds = DEFAULT_CONNECTION_TIMEOUT
     work_dir: Annotated[str, AfterValidator(check_abs_path)] | None = None
     host_work_dir: Annotated[str, AfterValidator(check_abs_path)] | None = None
@@ -66,6 +86,7 @@ class Host(KxModel):
     password: SecretStr | None = None
     private_key: SecretStr | None = None
     private_key_path: str | None = None
+    sudo_password: SecretStr | None = None
     arch: Arch = "amd64"
     labels: dict[str, str] = Field(default_factory=dict)
     taints: list[Taint] = Field(default_factory=list)

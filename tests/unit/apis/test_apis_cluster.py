@@ -121,6 +121,20 @@ def test_ssh_for_inherits_global_and_prefers_own_credentials() -> None:
     assert "own-pw" not in repr(own)
 
 
+def test_ssh_for_inherits_the_sudo_password_apart_from_the_login_method() -> None:
+    data = doc()
+    data["spec"]["global"] = {"privateKeyPath": "/k", "sudoPassword": "glob-sudo"}
+    data["spec"]["hosts"][0].update({"password": "own-pw", "sudoPassword": "own-sudo"})
+    cluster = Cluster.model_validate(data)
+    inherited = cluster.ssh_for("m2")
+    assert inherited.sudo_password is not None
+    assert inherited.sudo_password.get_secret_value() == "glob-sudo"
+    own = cluster.ssh_for("m1")
+    assert own.sudo_password is not None
+    assert own.sudo_password.get_secret_value() == "own-sudo"
+    assert "own-sudo" not in repr(own)
+
+
 def test_apiserver_sans_hold_domain_vip_masters_and_service_ip() -> None:
     cluster = Cluster.model_validate(
         doc(

@@ -8,10 +8,13 @@ the downloader and skopeo are replaced by copies from that local cache (no netwo
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
+import io
 import json
 import shutil
 import sys
+import tarfile
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -23,6 +26,7 @@ from kubexm.cmd import bundle_cmd, main
 from kubexm.cmd.bundle_cmd import bundle_app, download_command
 from kubexm.config import load
 from kubexm.resource.bundle import build_bundle
+from kubexm.resource.download import DownloadOptions, FileOutcome
 from kubexm.resource.model import ArtifactSet, FileArtifact, ImageArtifact
 from kubexm.runtime.workdir import work_dir_for
 
@@ -56,12 +60,14 @@ def local_app(monkeypatch: pytest.MonkeyPatch) -> typer.Typer:
 @pytest.fixture
 def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     made = fixtures.make_cache(tmp_path / "src")
-    monkeypatch.setattr(bundle_cmd, "resolve", lambda cluster, arches: made.artifacts)
+    monkeypatch.setattr(bundle_cmd, "resolve", lambda cluster, arches, os_release: made.artifacts)
     return made
 
 
 def fake_download(source: Path) -> Any:
-    def download(artifacts: ArtifactSet, cache_dir: Path) -> None:
+    def download(
+        artifacts: ArtifactSet, cache_dir: Path, zone: str = "", progress: bool = True
+    ) -> None:
         for artifact in artifacts.files:
             target = cache_dir / artifact.cache_path
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -168,7 +174,7 @@ def test_verify_lists_every_missing_item_and_exits_1(
         ),
         images=(ImageArtifact("quay.io/calico/node:v3", "quay.io/calico/node:v3", "cni"),),
     )
-    monkeypatch.setattr(bundle_cmd, "resolve", lambda cluster, arches: needs)
+    monkeypatch.setattr(bundle_cmd, "resolve", lambda cluster, arches, os_release: needs)
     assert main.run(["bundle", "verify", "-f", str(CONFIG), str(bundle)]) == 1
     captured = capsys.readouterr()
     assert "etcd/3.5.21/s390x/etcd" in captured.err
@@ -181,11 +187,21 @@ def test_verify_as_json_reports_problems(
     bundle: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     needs = ArtifactSet(files=(FileArtifact("etcd", "3.5.21", "s390x", "etcd", "u"),))
-    monkeypatch.setattr(bundle_cmd, "resolve", lambda cluster, arches: needs)
+    monkeypatch.setattr(bundle_cmd, "resolve", lambda cluster, arches, os_release: needs)
     assert main.run(["-o", "json", "bundle", "verify", "-f", str(CONFIG), str(bundle)]) == 1
     data = json.loads(capsys.readouterr().out)
     assert data["ok"] is False
-    assert "file etcd/3.5.21/s390x/etcd: not in the bundle" in data["errors"][0]
+    assert data["errors"] == [f"bundle {bundle} is incomplete for this config: 1 problem"]
+    assert data["problems"] == [
+        {
+            "kind": "file",
+            "name": "etcd",
+            "version": "3.5.21",
+            "arch": "s390x",
+            "reason": "not in the bundle (needed for s390x)",
+            "item": "etcd/3.5.21/s390x/etcd",
+        }
+    ]
 
 
 @pytest.mark.parametrize(
@@ -210,6 +226,120 @@ def test_verify_of_a_non_bundle_exits_1(tmp_path: Path, capsys: pytest.CaptureFi
 
 
 def test_resolve_uses_the_real_resolver_with_an_arch_override() -> None:
-    artifacts = bundle_cmd.resolve(load(str(CONFIG)).cluster, ["arm64"])
+    artifacts = bundle_cmd.resolve(load(str(CONFIG)).cluster, ["arm64"], None)
     assert artifacts.arches == ("arm64",)
     assert {f.arch for f in artifacts.files} == {"arm64"}
+
+
+def test_download_skip_is_recorded_and_verify_reports_it_as_info(
+    tmp_path: Path,
+    cache: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    work = tmp_path / "work"
+    artifacts = work_dir_for(load(str(CONFIG)).cluster, work).artifacts
+    shutil.copytree(cache.os_dir, artifacts / "os")  # no charts in the cache: skipped
+    monkeypatch.setattr(bundle_cmd, "download_files", fake_download(cache.cache_dir))
+    monkeypatch.setattr(bundle_cmd, "run_skopeo", fake_skopeo(cache.images_dir, []))
+    out = tmp_path / "bundle.tar.gz"
+    argv = ["download", "-f", str(CONFIG), "-o", str(out), "--work-dir", str(work)]
+    assert main.run([*argv, "--skip", "charts"]) == 0
+    assert "left out on purpose: charts" in capsys.readouterr().out
+    assert main.run(["bundle", "verify", "-f", str(CONFIG), str(out)]) == 0
+    captured = capsys.readouterr()
+    assert "left out when built: charts" in captured.out
+    assert "complete;" in captured.out and captured.err == ""
+    assert main.run(["-o", "json", "bundle", "verify", "-f", str(CONFIG), str(out)]) == 0
+    assert json.loads(capsys.readouterr().out)["left_out"] == ["charts"]
+
+
+def test_verify_skip_leaves_a_kind_unchecked(
+    tmp_path: Path, cache: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "no-images.tar.gz"
+    lean = dataclasses.replace(cache.artifacts, images=())
+    build_bundle(lean, cache.cache_dir, out, **cache.build_kwargs())
+    argv = ["bundle", "verify", "-f", str(CONFIG), str(out)]
+    assert main.run(argv) == 1
+    assert "image registry.k8s.io/pause:3.10: not in the bundle" in capsys.readouterr().err
+    assert main.run([*argv, "--skip", "images"]) == 0
+    assert "not checked (--skip): images" in capsys.readouterr().out
+
+
+def test_verify_of_a_malformed_manifest_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "odd.tar.gz"
+    body = json.dumps({"schema_version": 1, "files": {"a": 1}}).encode()
+    with tarfile.open(out, "w:gz") as archive:
+        info = tarfile.TarInfo("manifest.json")
+        info.size = len(body)
+        archive.addfile(info, io.BytesIO(body))
+    assert main.run(["bundle", "verify", "-f", str(CONFIG), str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "manifest.json is not a kubexm bundle manifest: files must be a list" in err
+
+
+def os_rows(argv: list[str], capsys: pytest.CaptureFixture[str]) -> set[tuple[str, str]]:
+    base = ["-o", "json", "download", "-f", str(CONFIG), "--dry-run"]
+    assert main.run([*base, *argv]) == 0
+    rows = json.loads(capsys.readouterr().out)["artifacts"]
+    return {(row["from"], row["version"]) for row in rows if row["kind"] == "os-packages"}
+
+
+def test_download_os_option_narrows_the_os_packages(capsys: pytest.CaptureFixture[str]) -> None:
+    assert os_rows([], capsys) == {("debian", ""), ("rhel", "")}
+    assert os_rows(["--os", "debian-12"], capsys) == {("debian", "12")}
+    assert os_rows(["--os", "rhel"], capsys) == {("rhel", "")}
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        pytest.param("debian-12", ("debian", "12"), id="id-version"),
+        pytest.param("rocky-9.3", ("rocky", "9.3"), id="dotted-version"),
+        pytest.param("rhel", ("rhel", ""), id="family"),
+    ],
+)
+def test_parse_os(value: str, expected: tuple[str, str]) -> None:
+    assert bundle_cmd.parse_os(value) == expected
+
+
+def test_parse_os_rejects_an_unknown_os(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main.run(["download", "-f", str(CONFIG), "--dry-run", "--os", "plan9-4"]) == 2
+    assert "no package names known for 'plan9'" in capsys.readouterr().err
+
+
+def fake_fetch(calls: list[DownloadOptions]) -> Any:
+    async def fetch(files: Any, cache_dir: Path, *, options: DownloadOptions) -> None:
+        calls.append(options)
+        for artifact in files:
+            outcome = FileOutcome(artifact, cache_dir, "downloaded", 2_500_000, 1.25, "x")
+            if options.on_done is not None:
+                options.on_done(outcome)
+
+    return fetch
+
+
+@pytest.mark.parametrize(
+    ("progress", "expected"),
+    [
+        pytest.param(True, "downloaded etcd/3.5.21/amd64/etcd (2.5 MB, 1.2s)\n", id="on"),
+        pytest.param(False, "", id="off"),
+    ],
+)
+def test_download_files_prints_one_progress_line_per_file(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    progress: bool,
+    expected: str,
+) -> None:
+    calls: list[DownloadOptions] = []
+    monkeypatch.setattr(bundle_cmd, "fetch_files", fake_fetch(calls))
+    etcd = FileArtifact("etcd", "3.5.21", "amd64", "etcd", "u")
+    bundle_cmd.download_files(ArtifactSet(files=(etcd,)), tmp_path, "cn", progress=progress)
+    captured = capsys.readouterr()
+    assert (captured.err, captured.out) == (expected, "")
+    assert calls[0].zone == "cn"

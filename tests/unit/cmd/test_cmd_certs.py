@@ -94,3 +94,43 @@ def test_unknown_key_type_is_usage_error(
 ) -> None:
     assert _generate(tmp_path, "--key-type", "dsa") == 2
     assert "unknown key type" in capsys.readouterr().err
+
+
+def _files(root: Path) -> dict[Path, bytes]:
+    return {p: p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize(
+    "rerun",
+    [pytest.param((), id="no-key-type"), pytest.param(("--key-type", "rsa"), id="rsa-no-force")],
+)
+def test_rerun_after_ecdsa_keeps_every_file_byte_identical(
+    tmp_path: Path, rerun: tuple[str, ...]
+) -> None:
+    assert _generate(tmp_path) == 0
+    before = _files(tmp_path)
+    args = ["certs", "generate", "-f", EXAMPLE, "--work-dir", str(tmp_path), *rerun]
+    assert run(args) == 0
+    assert _files(tmp_path) == before
+
+
+def test_key_type_with_force_replaces_keys_of_another_type(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _generate(tmp_path) == 0
+    key = tmp_path / "ha-kh" / "pki" / "apiserver.key"
+    before = key.read_bytes()
+    capsys.readouterr()
+    args = ["certs", "generate", "-f", EXAMPLE, "--work-dir", str(tmp_path)]
+    assert run([*args, "--key-type", "rsa", "--force"]) == 0
+    assert "key type changed to rsa" in capsys.readouterr().out
+    assert key.read_bytes() != before
+
+
+def test_external_etcd_gets_no_kubexm_etcd_certificates(tmp_path: Path) -> None:
+    config = str(Path(EXAMPLE).with_name("external-etcd.yaml"))
+    assert run(["certs", "generate", "-f", config, "--work-dir", str(tmp_path)]) == 0
+    names = {p.name for p in tmp_path.rglob("*.crt")}
+    assert "apiserver.crt" in names
+    assert not [n for n in names if "etcd" in n]
+    assert not list(tmp_path.rglob("etcd"))

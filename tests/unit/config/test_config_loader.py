@@ -160,6 +160,20 @@ def test_secrets_are_listed_for_log_masking() -> None:
     assert validate_data(data).secrets == [PASSWORD]
 
 
+def test_sudo_password_with_a_key_is_valid_masked_and_kept_out_of_errors() -> None:
+    data = load_text(MINIMAL).raw
+    data["spec"]["global"]["sudoPassword"] = PASSWORD
+    assert validate_data(data).secrets == [PASSWORD]
+    # Not a login method: with a host key it makes no "two credentials" problem.
+    data["spec"]["hosts"][0].update({"sudoPassword": "10.0.0.77", "privateKeyPath": "/k"})
+    data["spec"]["hosts"] += [{"name": f"n{i}", "address": "10.0.0.77"} for i in (2, 3)]
+    data["spec"]["roleGroups"]["worker"] += ["n2", "n3"]
+    with pytest.raises(ConfigError) as err:
+        validate_data(data)
+    assert "10.0.0.77" not in str(err.value)
+    assert [p.path for p in err.value.problems] == ["spec.hosts[2].address"]
+
+
 def test_yaml_errors_do_not_leak_an_unparsed_password() -> None:
     text = MINIMAL.replace("{privateKeyPath: /root/.ssh/id_ed25519}", "{password: 'Open-S3cret}")
     with pytest.raises(ConfigError) as err:

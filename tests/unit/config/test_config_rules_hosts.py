@@ -4,7 +4,7 @@ import pytest
 
 from kubexm.apis.v1alpha1 import Cluster
 from kubexm.config.rules_common import Findings
-from kubexm.config.rules_hosts import check
+from kubexm.config.rules_hosts import check, is_node_name
 
 
 def cluster(masters: int = 1, **spec: Any) -> Cluster:
@@ -87,3 +87,46 @@ def test_local_hosts_need_no_credentials() -> None:
     for host in data["spec"]["hosts"]:
         host["type"] = "local"
     assert run(Cluster.model_validate(data)).problems == []
+
+
+@pytest.mark.parametrize(
+    ("name", "valid"),
+    [
+        pytest.param("node-1", True, id="plain"),
+        pytest.param("m1.dc1.example.com", True, id="subdomain"),
+        pytest.param("a" * 63, True, id="label-63"),
+        pytest.param(".".join(["a" * 63] * 3 + ["a" * 61]), True, id="total-253"),
+        pytest.param("M1_", False, id="upper-underscore"),
+        pytest.param("node one", False, id="space"),
+        pytest.param("../../etc", False, id="path"),
+        pytest.param("-node", False, id="leading-dash"),
+        pytest.param("node-", False, id="trailing-dash"),
+        pytest.param("node..a", False, id="empty-label"),
+        pytest.param("a" * 64, False, id="label-64"),
+        pytest.param(".".join(["a" * 63] * 4), False, id="total-255"),
+    ],
+)
+def test_node_names_follow_rfc_1123_subdomains(name: str, valid: bool) -> None:
+    assert is_node_name(name) is valid
+
+
+def test_bad_host_name_is_reported_at_the_name_with_a_hint() -> None:
+    c = cluster(roleGroups={"master": ["N_1"], "etcd": ["N_1"], "worker": ["n[2:3]"]})
+    c.spec.hosts[0].name = "N_1"
+    problems = [p for p in run(c).problems if p.path == "spec.hosts[0].name"]
+    assert len(problems) == 1
+    assert "N_1" in problems[0].message and "lowercase" in problems[0].hint
+
+
+@pytest.mark.parametrize(
+    ("extra", "problem"),
+    [
+        pytest.param({}, True, id="dns-without-ip"),
+        pytest.param({"internalAddress": "10.0.0.1"}, False, id="dns-with-ip"),
+    ],
+)
+def test_dns_address_needs_an_internal_ip(extra: dict[str, str], problem: bool) -> None:
+    data = cluster().model_dump(by_alias=True, exclude_none=True, mode="json")
+    data["spec"]["hosts"][0].update({"address": "n1.example.com", **extra})
+    paths = [p.path for p in run(Cluster.model_validate(data)).problems]
+    assert ("spec.hosts[0].internalAddress" in paths) is problem

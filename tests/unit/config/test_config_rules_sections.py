@@ -212,3 +212,21 @@ def test_dual_stack_cluster_warns_for_hosts_without_ipv6() -> None:
     assert found.warnings == [
         "spec.hosts[0].internalAddress: the cluster is dual-stack but this host has no IPv6 address"
     ]
+
+
+@pytest.mark.parametrize(
+    ("ca", "leaf", "expected"),
+    [
+        pytest.param("1h", "1h", [], id="one-hour-both"),
+        pytest.param("36500d", "36500d", [], id="one-century-both"),
+        pytest.param("87600h", "59m", ["spec.certs.certDuration"], id="leaf-too-short"),
+        pytest.param("36501d", "8760h", ["spec.certs.caDuration"], id="ca-too-long"),
+        pytest.param("8760h", "8761h", ["spec.certs.certDuration"], id="leaf-outlives-ca"),
+        pytest.param(
+            "30m", "8760h", ["spec.certs.caDuration", "spec.certs.certDuration"], id="both"
+        ),
+    ],
+)
+def test_certificate_durations_are_bounded(ca: str, leaf: str, expected: list[str]) -> None:
+    got = paths(cluster(certs={"caDuration": ca, "certDuration": leaf}))
+    assert got == expected

@@ -128,4 +128,4 @@ def test_config_prints_the_skeleton_and_the_password_only_on_request(
 
     assert "kind: Cluster" in plain and "master: [kxnode1, kxnode2, kxnode3]" in plain
     assert "sekret" not in plain
-    assert 'password: "sekret"' in with_sudo
+    assert 'sudoPassword: "sekret"' in with_sudo

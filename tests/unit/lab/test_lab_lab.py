@@ -219,7 +219,9 @@ def test_config_yaml_is_a_cluster_with_masters_first(tmp_path: Path) -> None:
     }
 
 
-def test_config_yaml_for_the_sudo_user_carries_its_password(tmp_path: Path) -> None:
+def test_config_yaml_for_the_sudo_user_logs_in_by_key_with_a_sudo_password(
+    tmp_path: Path,
+) -> None:
     state = LabState("bookworm", lab.planned_hosts(Paths(tmp_path), 3, 'p"w:1'))
 
     doc = yaml_of(lab.config_yaml(state, masters=3, sudo_user=True))
@@ -227,7 +229,9 @@ def test_config_yaml_for_the_sudo_user_carries_its_password(tmp_path: Path) -> N
     spec = doc["spec"]
     assert isinstance(spec, dict)
     assert spec["hosts"][2]["user"] == "kxadmin"
-    assert spec["hosts"][2]["password"] == 'p"w:1'
+    assert spec["hosts"][2]["sudoPassword"] == 'p"w:1'
+    assert "password" not in spec["hosts"][2]
+    assert spec["hosts"][2]["privateKeyPath"] == str(state.hosts[2].root_key_path)
     assert spec["roleGroups"]["worker"] == []
 
 

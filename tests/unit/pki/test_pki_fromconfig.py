@@ -49,3 +49,21 @@ def test_lifetimes_and_key_type_come_through() -> None:
     assert plan.ca_validity == timedelta(hours=43800)
     assert plan.leaf_validity == timedelta(hours=720)
     assert plan.key_type == "ecdsa"
+
+
+@pytest.mark.parametrize(
+    ("example", "etcd_pki"),
+    [
+        pytest.param("external-etcd.yaml", False, id="external"),
+        pytest.param("ha-kubexm-kh.yaml", True, id="kubexm"),
+        pytest.param("single-master.yaml", True, id="kubeadm"),
+    ],
+)
+def test_only_an_external_etcd_goes_without_an_etcd_pki(example: str, etcd_pki: bool) -> None:
+    assert plan_from_cluster(load(EXAMPLES / example).cluster).etcd_pki is etcd_pki
+
+
+def test_rekey_comes_through_and_is_off_by_default() -> None:
+    cluster = load(EXAMPLES / "single-master.yaml").cluster
+    assert plan_from_cluster(cluster).rekey is False
+    assert plan_from_cluster(cluster, key_type="ecdsa", rekey=True).rekey is True

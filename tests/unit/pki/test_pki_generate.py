@@ -539,11 +539,11 @@ def test_rsa_pki_is_complete_and_verifies(tmp_path: Path) -> None:
         )
 
 
-def test_key_type_change_reissues_leaves_with_new_keys(
+def test_key_type_change_with_rekey_reissues_leaves_with_new_keys(
     generated: Generated, tmp_path: Path
 ) -> None:
     work = generated.copy(tmp_path)
-    report = ensure_pki(make_plan(key_type="rsa", etcd=(), nodes=()), work.pki)
+    report = ensure_pki(make_plan(key_type="rsa", rekey=True, etcd=(), nodes=()), work.pki)
     assert "apiserver" in report.names("reissued")
     assert report.names("kept")[:4] == ["ca", "etcd/ca", "front-proxy-ca", "sa"]
     assert isinstance(_load(work.pki / "apiserver.crt").public_key(), rsa.RSAPublicKey)
@@ -562,3 +562,39 @@ def test_default_paths_put_kubeconfigs_next_to_pki(tmp_path: Path) -> None:
     assert paths.crt("etcd/ca") == tmp_path / "pki/etcd/ca.crt"
     assert paths.key("sa") == tmp_path / "pki/sa.key"
     assert paths.conf("admin.conf") == tmp_path / "kubeconfig/admin.conf"
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
+
+
+def test_other_key_type_without_rekey_keeps_every_file_byte_identical(
+    generated: Generated, tmp_path: Path
+) -> None:
+    work = generated.copy(tmp_path)
+    before = _tree(work.root)
+    report = ensure_pki(make_plan(key_type="rsa"), work.pki)
+    assert not report.changed
+    assert _tree(work.root) == before
+
+
+def test_new_keys_use_the_plan_key_type_next_to_kept_ones(
+    generated: Generated, tmp_path: Path
+) -> None:
+    work = generated.copy(tmp_path)
+    (work.pki / "front-proxy-client.crt").unlink()
+    (work.pki / "front-proxy-client.key").unlink()
+    report = ensure_pki(make_plan(key_type="rsa"), work.pki)
+    assert report.names("created") == ["front-proxy-client"]
+    assert isinstance(_load(work.pki / "front-proxy-client.crt").public_key(), rsa.RSAPublicKey)
+    assert isinstance(_load(work.pki / "apiserver.crt").public_key(), ec.EllipticCurvePublicKey)
+
+
+def test_external_etcd_plan_writes_no_etcd_ca_or_etcd_leaves(tmp_path: Path) -> None:
+    report = ensure_pki(make_plan(etcd_pki=False, etcd=()), tmp_path / "pki")
+    names = [entry.name for entry in report.entries]
+    assert not (tmp_path / "pki" / "etcd").exists()
+    assert not [n for n in names if "etcd" in n]
+    assert (tmp_path / "pki" / "apiserver.crt").is_file()

@@ -4,7 +4,15 @@ import pytest
 from pkitest_helpers import make_plan
 
 from kubexm.pki.model import Member
-from kubexm.pki.table import CAS, LEAVES, SAN_RULES, LeafRequest, host_stem, leaf_requests
+from kubexm.pki.table import (
+    CAS,
+    LEAVES,
+    SAN_RULES,
+    LeafRequest,
+    cas_for,
+    host_stem,
+    leaf_requests,
+)
 
 
 def _by_name(requests: list[LeafRequest]) -> dict[str, LeafRequest]:
@@ -133,3 +141,13 @@ def test_san_rule_for_a_member_with_ipv6_address() -> None:
 )
 def test_host_stem_maps_local_names_to_kubeadm_paths(name: str, expected: str | None) -> None:
     assert host_stem(name) == expected
+
+
+def test_without_etcd_pki_nothing_signed_by_the_etcd_ca_is_planned() -> None:
+    plan = make_plan(etcd_pki=False)
+    names = [req.name for req in leaf_requests(plan)]
+    assert [spec.name for spec in cas_for(plan)] == ["ca", "front-proxy-ca"]
+    assert not [name for name in names if name.startswith("etcd/")]
+    assert "apiserver-etcd-client" not in names
+    assert {"apiserver", "front-proxy-client", "clients/admin"} <= set(names)
+    assert [spec.name for spec in cas_for(make_plan())] == [spec.name for spec in CAS]

@@ -139,6 +139,42 @@ def test_os_set_without_version_uses_the_os_folder(cache: Cache) -> None:
     assert "os/debian/amd64/socat_1.7_amd64.deb" in names(out)
 
 
+def test_unknown_os_family_needs_only_one_complete_family(cache: Cache) -> None:
+    folder = cache.os_dir / "debian" / "amd64"
+    folder.mkdir(parents=True)
+    (folder / "socat_1.7_amd64.deb").write_bytes(b"x")
+    both = tuple(OSPackageSet(f, "", "amd64", ("socat",)) for f in ("debian", "rhel"))
+    out = cache.root / "b.tar.gz"
+    manifest = build_bundle(
+        dataclasses.replace(cache.artifacts, os_packages=both),
+        cache.cache_dir,
+        out,
+        **cache.build_kwargs(),
+    )
+    assert [s.os_id for s in manifest.os_packages] == ["debian"]
+
+
+def test_unknown_os_family_with_no_complete_family_lists_each(cache: Cache) -> None:
+    both = tuple(OSPackageSet(f, "", "amd64", ("socat",)) for f in ("debian", "rhel"))
+    with pytest.raises(ArtifactError) as caught:
+        build_bundle(
+            dataclasses.replace(cache.artifacts, os_packages=both),
+            cache.cache_dir,
+            cache.root / "b.tar.gz",
+            **cache.build_kwargs(),
+        )
+    assert "debian (any version)/amd64: socat" in caught.value.message
+    assert "rhel (any version)/amd64: socat" in caught.value.message
+
+
+def test_skipped_kinds_are_recorded_sorted_in_the_manifest(cache: Cache) -> None:
+    out = build(cache, skipped=["os-packages", "charts", "charts"])
+    with tarfile.open(out, "r:gz") as archive:
+        stream = archive.extractfile("manifest.json")
+        assert stream is not None
+        assert json.load(stream)["skipped"] == ["charts", "os-packages"]
+
+
 def test_unwritable_output_is_an_artifact_error(cache: Cache) -> None:
     blocker = cache.root / "file"
     blocker.write_text("x")

@@ -19,6 +19,7 @@ from kubexm.resource.bundle_manifest import (
     file_member,
     manifest_from_dict,
     os_dir_member,
+    os_label,
 )
 from kubexm.resource.model import ChartArtifact, FileArtifact, ImageArtifact
 
@@ -84,7 +85,17 @@ def test_lookups_find_by_identity_and_images_also_by_target() -> None:
 @pytest.mark.parametrize(
     ("mutate", "match"),
     [
-        pytest.param(lambda d: d.pop("files"), "malformed", id="missing-field"),
+        pytest.param(lambda d: d.pop("files"), "files must be a list", id="missing-field"),
+        pytest.param(
+            lambda d: d.update(files={"a": 1}),
+            "manifest.json is not a kubexm bundle manifest: files must be a list",
+            id="files-as-object",
+        ),
+        pytest.param(
+            lambda d: d.update(charts=["x"]), "every entry of charts must be an object", id="str"
+        ),
+        pytest.param(lambda d: d.update(skipped=["docs"]), "skipped must be a list", id="skip"),
+        pytest.param(lambda d: d["files"][0].pop("sha256"), "malformed", id="missing-key"),
         pytest.param(lambda d: d["files"][0].update(label="fake"), "malformed", id="bad-label"),
         pytest.param(lambda d: d["images"][0].update(extra=1), "malformed", id="unknown-key"),
         pytest.param(lambda d: d.update(schema_version=2), "not supported", id="new-schema"),
@@ -95,6 +106,28 @@ def test_bad_manifests_are_artifact_errors(mutate: Any, match: str) -> None:
     mutate(data)
     with pytest.raises(ArtifactError, match=match):
         manifest_from_dict(data)
+
+
+def test_skipped_kinds_survive_a_round_trip_and_default_to_none() -> None:
+    data = as_data()
+    assert manifest_from_dict(data).skipped == ()
+    data["skipped"] = ["charts", "os-packages"]
+    assert manifest_from_dict(data).skipped == ("charts", "os-packages")
+    del data["skipped"]  # manifests written before the field existed still read
+    assert manifest_from_dict(data).skipped == ()
+
+
+@pytest.mark.parametrize(
+    ("os_id", "version", "expected"),
+    [
+        pytest.param("debian", "12", "debian-12", id="versioned"),
+        pytest.param("debian", "", "debian (any version)", id="family-only"),
+    ],
+)
+def test_os_label_names_an_unknown_version_readably(
+    os_id: str, version: str, expected: str
+) -> None:
+    assert os_label(os_id, version) == expected
 
 
 def test_non_object_manifest_is_rejected() -> None:

@@ -186,3 +186,75 @@ def test_truncated_bundle_is_an_artifact_error(bundle: Path, cache: Cache) -> No
 )
 def test_is_safe_name(name: str, safe: bool) -> None:
     assert is_safe_name(name) is safe
+
+
+def test_kinds_left_out_when_built_are_not_reported_missing(cache: Cache) -> None:
+    out = cache.root / "lean.tar.gz"
+    lean = dataclasses.replace(cache.artifacts, charts=(), os_packages=())
+    build_bundle(lean, cache.cache_dir, out, **cache.build_kwargs(), skipped=["charts"])
+    report = verify_bundle(out, cache.artifacts)
+    assert report.left_out == ("charts",)
+    assert problems(report.problems) == ["os-package debian-12/amd64 socat: not in the bundle"], (
+        "only the kind recorded as skipped is excused"
+    )
+
+
+def test_skip_argument_excuses_a_kind_the_bundle_lacks(cache: Cache) -> None:
+    out = cache.root / "lean.tar.gz"
+    lean = dataclasses.replace(cache.artifacts, images=())
+    build_bundle(lean, cache.cache_dir, out, **cache.build_kwargs())
+    assert not verify_bundle(out, cache.artifacts).ok
+    report = verify_bundle(out, cache.artifacts, skip=["images"])
+    assert report.ok, problems(report.problems)
+    assert (report.left_out, report.not_checked) == ((), ("images",))
+
+
+def family_sets(*packages: str) -> tuple[OSPackageSet, ...]:
+    return tuple(OSPackageSet(family, "", "amd64", packages) for family in ("debian", "rhel"))
+
+
+def test_unknown_os_family_is_satisfied_by_any_one_complete_family(
+    bundle: Path, cache: Cache
+) -> None:
+    required = dataclasses.replace(cache.artifacts, os_packages=family_sets("socat"))
+    report = verify_bundle(bundle, required)
+    assert report.ok, "the bundle's debian-12 set is a complete debian family"
+
+
+def test_unknown_os_family_with_no_complete_family_names_each_readably(
+    bundle: Path, cache: Cache
+) -> None:
+    required = dataclasses.replace(cache.artifacts, os_packages=family_sets("chrony", "socat"))
+    assert problems(verify_bundle(bundle, required).problems) == [
+        "os-package debian (any version)/amd64 chrony: not in the bundle (any one OS family "
+        "would do)",
+        "os-package rhel (any version)/amd64 chrony: not in the bundle (any one OS family "
+        "would do)",
+        "os-package rhel (any version)/amd64 socat: not in the bundle (any one OS family would do)",
+    ]
+
+
+def test_problem_to_dict_has_separate_fields(bundle: Path, cache: Cache) -> None:
+    required = ArtifactSet(
+        files=(FileArtifact("etcd", "3.5.21", "s390x", "etcd", "u"),),
+        os_packages=(OSPackageSet("debian", "12", "amd64", ("ipset",)),),
+    )
+    found = [p.to_dict() for p in verify_bundle(bundle, required).problems]
+    assert found == [
+        {
+            "kind": "file",
+            "name": "etcd",
+            "version": "3.5.21",
+            "arch": "s390x",
+            "reason": "not in the bundle (needed for s390x)",
+            "item": "etcd/3.5.21/s390x/etcd",
+        },
+        {
+            "kind": "os-package",
+            "name": "ipset",
+            "version": "debian-12",
+            "arch": "amd64",
+            "reason": "not in the bundle",
+            "item": "debian-12/amd64 ipset",
+        },
+    ]

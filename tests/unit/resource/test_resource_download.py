@@ -20,7 +20,9 @@ from kubexm.resource.download import (
     Downloader,
     DownloadOptions,
     DownloadReport,
+    FileOutcome,
     download_files,
+    network_hint,
     parse_sha256_file,
 )
 from kubexm.resource.model import FileArtifact
@@ -84,6 +86,10 @@ class ReleaseHandler(BaseHTTPRequestHandler):
             self._answer(state)
         finally:
             state.leave()
+
+    def do_CONNECT(self) -> None:
+        """Act as a proxy that refuses every tunnel."""
+        self._empty(404)
 
     def _empty(self, code: int) -> None:
         self.send_response(code)
@@ -367,6 +373,64 @@ async def test_refused_connection_becomes_artifact_error(tmp_path: Path) -> None
 
     with pytest.raises(ArtifactError, match=f"download of http://127.0.0.1:{port}/x failed"):
         await _get(tmp_path, artifact)
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        pytest.param("[Errno -2] Name or service not known", id="glibc"),
+        pytest.param("[Errno -3] Temporary failure in name resolution", id="no-dns-server"),
+    ],
+)
+async def test_dns_failure_names_the_host(tmp_path: Path, words: str) -> None:
+    def fail(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError(words, request=request)
+
+    artifact = FileArtifact("demo", "1", "amd64", "x", "https://github.com/a/x", DIGEST)
+    async with httpx.AsyncClient(transport=httpx.MockTransport(fail)) as client:
+        with pytest.raises(ArtifactError) as caught:
+            await Downloader(tmp_path, FAST, client).download([artifact])
+
+    assert caught.value.message.endswith("failed: could not resolve github.com")
+
+
+async def test_proxy_refusing_the_tunnel_is_named(server: Server, tmp_path: Path) -> None:
+    artifact = FileArtifact("demo", "1", "amd64", "x", "https://github.com/a/x", DIGEST)
+    async with httpx.AsyncClient(proxy=server.base) as client:
+        with pytest.raises(ArtifactError) as caught:
+            await Downloader(tmp_path, FAST, client).download([artifact])
+
+    assert caught.value.message.endswith("proxy refused the tunnel (HTTP 404 from proxy)")
+    assert server.state.requests == [], "the proxy was only asked for a tunnel"
+
+
+@pytest.mark.parametrize(
+    ("zone", "suggests_cn"),
+    [pytest.param("", True, id="default-zone"), pytest.param("cn", False, id="already-cn")],
+)
+async def test_hint_suggests_cn_mirrors_only_outside_cn(
+    server: Server, tmp_path: Path, zone: str, suggests_cn: bool
+) -> None:
+    with pytest.raises(ArtifactError) as caught:
+        await _get(tmp_path, server.artifact("absent.bin"), zone=zone)
+
+    assert ("KXZONE=cn" in caught.value.hint) is suggests_cn
+    assert caught.value.hint == network_hint(zone)
+
+
+async def test_on_done_is_called_once_per_finished_file(server: Server, tmp_path: Path) -> None:
+    server.state.files["/a.bin"] = PAYLOAD
+    server.state.files["/b.bin"] = PAYLOAD
+    seen: list[FileOutcome] = []
+    files = (server.artifact("a.bin"), server.artifact("b.bin"))
+    await _get(tmp_path, *files, on_done=seen.append)
+    await _get(tmp_path, files[0], on_done=seen.append)
+
+    assert sorted((o.artifact.filename, o.status) for o in seen) == [
+        ("a.bin", "cached"),
+        ("a.bin", "downloaded"),
+        ("b.bin", "downloaded"),
+    ]
 
 
 async def test_downloader_reuses_given_client(server: Server, tmp_path: Path) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from runtime_helpers import loaded_config
+from runtime_helpers import CONFIG, loaded_config
 
 from kubexm.connector.settings import LocalSettings, SSHSettings
 from kubexm.errors import AuthError, CommandTimeout, ConnectError, KubexmError
@@ -28,6 +28,24 @@ def test_ssh_host_with_own_key_uses_only_its_own_credentials() -> None:
 def test_local_host_gets_local_settings_with_the_sudo_password() -> None:
     got = host_settings(loaded_config().cluster, "w2", None)
     assert got == LocalSettings(host_name="w2", sudo_password="gl0bal-Secret")
+
+
+SUDO_CONFIG = CONFIG.replace(
+    '    password: "gl0bal-Secret"\n',
+    '    privateKeyPath: /keys/all\n    sudoPassword: "sud0-Secret"\n',
+)
+
+
+def test_key_login_carries_the_sudo_password_to_ssh_settings() -> None:
+    got = host_settings(loaded_config(SUDO_CONFIG).cluster, "m1", None)
+    assert isinstance(got, SSHSettings)
+    assert (got.password, got.private_key_path) == (None, Path("/keys/all"))
+    assert got.sudo_password == "sud0-Secret"
+
+
+def test_local_host_prefers_the_sudo_password() -> None:
+    got = host_settings(loaded_config(SUDO_CONFIG).cluster, "w2", None)
+    assert got == LocalSettings(host_name="w2", sudo_password="sud0-Secret")
 
 
 def test_unknown_host_settings_raise_key_error() -> None:
