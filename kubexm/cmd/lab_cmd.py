@@ -113,7 +113,7 @@ def lab_config(
         bool,
         typer.Option(
             "--sudo-user",
-            help="Log in as kxadmin with its password (printed in the output) instead of root.",
+            help="Log in as kxadmin: lab key, sudo password printed as sudoPassword.",
         ),
     ] = False,
 ) -> None:
