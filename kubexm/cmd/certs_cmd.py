@@ -14,6 +14,7 @@ import typer
 from kubexm.cmd.output import print_json
 from kubexm.cmd.state import OutputFormat, get_state
 from kubexm.config import load
+from kubexm.engine import WorkDirLock
 from kubexm.errors import KubexmError, UsageError
 from kubexm.pki import PKIReport, ensure_pki, inventory, inventory_dicts, render_table
 from kubexm.pki.fromconfig import plan_from_cluster
@@ -65,7 +66,9 @@ def generate(
     wd = work_dir_for(cluster, work_dir).ensure()
     # Without an explicit --key-type existing keys are never touched: re-runs must not churn.
     plan = plan_from_cluster(cluster, key_type=kt, rekey=force and key_type is not None)
-    report = ensure_pki(plan, wd.pki, kubeconfig_dir=wd.kubeconfig, force=force)
+    # Two runs on one work dir would each make a CA; the second must wait its turn.
+    with WorkDirLock(wd.root, "certs generate"):
+        report = ensure_pki(plan, wd.pki, kubeconfig_dir=wd.kubeconfig, force=force)
     if state.output is OutputFormat.json:
         entries = [vars(entry) for entry in report.entries]
         print_json(

@@ -134,3 +134,15 @@ def test_external_etcd_gets_no_kubexm_etcd_certificates(tmp_path: Path) -> None:
     assert "apiserver.crt" in names
     assert not [n for n in names if "etcd" in n]
     assert not list(tmp_path.rglob("etcd"))
+
+
+def test_generate_refuses_while_another_run_holds_the_work_dir(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kubexm.engine import WorkDirLock
+
+    with WorkDirLock(tmp_path / "ha-kh", "certs generate"):
+        assert _generate(tmp_path) == 1
+    err = capsys.readouterr().err
+    assert "lock" in err
+    assert not (tmp_path / "ha-kh" / "pki" / "ca.crt").exists()
