@@ -62,7 +62,9 @@ def validate(
         return
     for warning in loaded.warnings:
         sys.stderr.write(f"warning: {warning}\n")
-    typer.echo(f"config is valid: cluster {cluster.metadata.name}, {len(cluster.spec.hosts)} hosts")
+    count = len(cluster.spec.hosts)
+    plural = "" if count == 1 else "s"
+    typer.echo(f"config is valid: cluster {cluster.metadata.name}, {count} host{plural}")
 
 
 @config_app.command("schema")
