@@ -37,6 +37,7 @@ def check(cluster: Cluster, found: Findings) -> None:
     _system(cluster, found)
     _ntp(cluster, found)
     _cidrs(cluster, found)
+    _hosts_outside_cluster_ranges(cluster, found)
     _dual_stack_hosts(cluster, found)
     _cni(cluster.spec.network, found)
     _runtime(cluster, found)
@@ -99,6 +100,24 @@ def _cidrs(cluster: Cluster, found: Findings) -> None:
             f"{dns.ip} lies in the pod or service range",
             "use a link-local address such as 169.254.25.10",
         )
+
+
+def _hosts_outside_cluster_ranges(cluster: Cluster, found: Findings) -> None:
+    """A node address inside the pod or service range would be routed into the cluster."""
+    network = cluster.spec.network
+    ranges = [("kubePodsCIDR", c) for c in split_csv(network.kube_pods_cidr)]
+    ranges += [("kubeServiceCIDR", c) for c in split_csv(network.kube_service_cidr)]
+    for index, host in enumerate(cluster.spec.hosts):
+        addresses = [("address", host.address)] if is_ip(host.address) else []
+        addresses += [("internalAddress", ip) for ip in split_csv(host.internal_address or "")]
+        for key, ip in addresses:
+            inside = [f"{name} {cidr}" for name, cidr in ranges if cidr_contains(cidr, ip)]
+            if inside:
+                found.error(
+                    f"spec.hosts[{index}].{key}",
+                    f"{ip} lies in {inside[0]}",
+                    "choose pod and service ranges that contain no node address",
+                )
 
 
 def _dual_stack_hosts(cluster: Cluster, found: Findings) -> None:
