@@ -37,7 +37,7 @@ from kubexm.resource.model import ArtifactSet
 from kubexm.resource.oci import image_archive_name, pull_argv, run_skopeo
 from kubexm.resource.packages import family_of
 from kubexm.resource.resolve import resolve_artifacts
-from kubexm.resource.urls import effective_zone
+from kubexm.resource.urls import effective_zone, normalise_arch
 from kubexm.runtime.workdir import work_dir_for
 
 bundle_app = typer.Typer(help="Check offline bundles.", no_args_is_help=True)
@@ -90,6 +90,11 @@ def parse_os(value: str) -> tuple[str, str]:
 def resolve(cluster: Cluster, arches: list[str] | None, os_release: str | None) -> ArtifactSet:
     """The artifacts ``cluster`` needs (``kubexm.resource.resolve``); ``os_release`` as
     ``--os`` gives it applies to every host."""
+    for arch in arches or ():  # a wrong --arch is bad usage, not a failed download
+        try:
+            normalise_arch(arch)
+        except ArtifactError as error:
+            raise UsageError(error.message, error.hint) from None
     targets = None
     if os_release:
         chosen = parse_os(os_release)

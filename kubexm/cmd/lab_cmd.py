@@ -108,7 +108,9 @@ def lab_ssh(
 
 @lab_app.command("config")
 def lab_config(
-    masters: Annotated[int, typer.Option("--masters", help="How many hosts are masters.")] = 1,
+    masters: Annotated[
+        int, typer.Option("--masters", min=1, help="How many hosts are masters.")
+    ] = 1,
     sudo_user: Annotated[
         bool,
         typer.Option(

@@ -343,3 +343,9 @@ def test_download_files_prints_one_progress_line_per_file(
     captured = capsys.readouterr()
     assert (captured.err, captured.out) == (expected, "")
     assert calls[0].zone == "cn"
+
+
+def test_unknown_arch_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["download", "--dry-run", "--arch", "sparc", "-f", str(CONFIG)]
+    assert main.run(argv) == 2
+    assert "unsupported architecture 'sparc'" in capsys.readouterr().err
