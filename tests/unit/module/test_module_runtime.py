@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from runtime_modkit import Ctx, cluster, stock
+from runtime_kit import Ctx, cluster, stock
 
 from kubexm.errors import PlanError
 from kubexm.module.runtime import RuntimeModule

@@ -4,7 +4,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from runtime_taskkit import Ctx, cluster, stock
+from runtime_kit import Ctx, cluster, stock
 
 from kubexm.errors import ArtifactError, ConfigError
 from kubexm.plan import Fragment
