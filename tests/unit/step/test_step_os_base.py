@@ -8,8 +8,8 @@ from typing import ClassVar
 
 import pytest
 from fakeconn import FakeConnection
+from stepctx import Ctx
 
-from kubexm.cache import Scope, ScopedCache
 from kubexm.connector.base import Result
 from kubexm.runner.files import ensure_file
 from kubexm.runner.host import Host, OpResult
@@ -30,25 +30,6 @@ class WriteNote(WarningEnsureStep):
 
     async def ensure_noting(self, host: Host) -> tuple[OpResult, list[str]]:
         return await ensure_file(host, "/etc/note", "x\n"), ["cannot do y here"]
-
-
-@dataclass
-class Ctx:
-    conn: FakeConnection
-    host: str = "node1"
-    dry_run: bool = False
-
-    @property
-    def facts(self) -> dict[str, object]:
-        return {}
-
-    @property
-    def cache(self) -> ScopedCache:
-        return ScopedCache(Scope.STEP)
-
-    @property
-    def log(self) -> logging.LoggerAdapter[logging.Logger]:
-        return logging.LoggerAdapter(logging.getLogger("test.os"), {})
 
 
 async def test_warning_step_logs_warnings_on_run_and_check_stays_a_dry_run(

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 import shlex
-from dataclasses import dataclass
 from pathlib import Path
 
 from fakeconn import OK, FakeConnection
+from stepctx import Ctx
 
-from kubexm.cache import Scope, ScopedCache
 from kubexm.connector.base import Result
 from kubexm.step.os.install_local_os_packages import REMOTE_DIR, InstallLocalOsPackages
 
@@ -18,25 +16,6 @@ CONTROL = {
     "libwrap0_7.6_amd64.deb": "Package: libwrap0\n",
     "haproxy_2.6_amd64.deb": "Package: haproxy\n",
 }
-
-
-@dataclass
-class Ctx:
-    conn: FakeConnection
-    host: str = "node1"
-    dry_run: bool = False
-
-    @property
-    def facts(self) -> dict[str, object]:
-        return {}
-
-    @property
-    def cache(self) -> ScopedCache:
-        return ScopedCache(Scope.STEP)
-
-    @property
-    def log(self) -> logging.LoggerAdapter[logging.Logger]:
-        return logging.LoggerAdapter(logging.getLogger("test.os"), {})
 
 
 class Dpkg:

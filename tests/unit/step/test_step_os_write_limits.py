@@ -2,40 +2,10 @@
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass
-
 from fakeconn import FakeConnection
+from stepctx import Ctx, converge
 
-from kubexm.cache import Scope, ScopedCache
-from kubexm.step import Step
 from kubexm.step.os.write_limits import LIMITS_FILE, WriteLimits, limits_content
-
-
-@dataclass
-class Ctx:
-    conn: FakeConnection
-    host: str = "node1"
-    dry_run: bool = False
-
-    @property
-    def facts(self) -> dict[str, object]:
-        return {}
-
-    @property
-    def cache(self) -> ScopedCache:
-        return ScopedCache(Scope.STEP)
-
-    @property
-    def log(self) -> logging.LoggerAdapter[logging.Logger]:
-        return logging.LoggerAdapter(logging.getLogger("test.os"), {})
-
-
-async def converge(step: Step, ctx: Ctx) -> None:
-    """check says not done, run does it, check then says done (nothing left to change)."""
-    assert await step.check(ctx) is False
-    await step.run(ctx)
-    assert await step.check(ctx) is True
 
 
 def test_limits_content_lists_soft_and_hard_for_all_and_root() -> None:
