@@ -45,7 +45,7 @@ class ExecuteOptions:
     what earlier runs finished. ``work_dir``: the ``--work-dir`` base (``<base>/<cluster>``).
     ``hosts``: only these hosts (None: all). ``command``: recorded in the lock and state.
     ``quiet``: no per-step lines when the console is not a terminal (the live view of a
-    terminal still shows)."""
+    terminal still shows). ``accept_new_host_keys``: replace recorded host keys that changed."""
 
     dry_run: bool = False
     fail_fast: bool = False
@@ -54,6 +54,7 @@ class ExecuteOptions:
     hosts: tuple[str, ...] | None = None
     command: str = ""
     quiet: bool = False
+    accept_new_host_keys: bool = False
 
 
 def stderr_console() -> Console:
@@ -125,7 +126,12 @@ async def execute(
     logger.install()
     try:
         ctx = await build(
-            loaded, work_dir=opts.work_dir, dry_run=opts.dry_run, hosts=opts.hosts, logger=logger
+            loaded,
+            work_dir=opts.work_dir,
+            dry_run=opts.dry_run,
+            hosts=opts.hosts,
+            logger=logger,
+            accept_new_host_keys=opts.accept_new_host_keys,
         )
         async with ctx:
             with WorkDirLock(ctx.work_dir.root, opts.command or pipeline.name):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -11,7 +12,17 @@ import typer
 from kubexm.cmd.output import print_json
 from kubexm.cmd.state import OutputFormat, get_state
 from kubexm.errors import LabError
-from kubexm.lab import config_yaml, down, load_state, status, up
+from kubexm.lab import (
+    LabTopology,
+    MachineLimits,
+    bundle_versions,
+    down,
+    lab_cluster_yaml,
+    load_state,
+    status,
+    up,
+)
+from kubexm.lab.cluster_config import LB_CHOICES
 from kubexm.lab.hosts import ssh_argv
 from kubexm.lab.layout import SUPPORTED_OS, LabState, Paths
 from kubexm.lab.template import template_is_current
@@ -109,8 +120,23 @@ def lab_ssh(
 @lab_app.command("config")
 def lab_config(
     masters: Annotated[
-        int, typer.Option("--masters", min=1, help="How many hosts are masters.")
+        int, typer.Option("--masters", min=1, help="How many hosts are masters (and etcd).")
     ] = 1,
+    lb_hosts: Annotated[
+        int,
+        typer.Option("--lb-hosts", min=0, help="How many hosts after the masters run the LB."),
+    ] = 0,
+    lb: Annotated[
+        str,
+        typer.Option("--lb", help=f"Control-plane load balancer: {', '.join(LB_CHOICES)}."),
+    ] = "auto",
+    kubernetes_type: Annotated[
+        str, typer.Option("--type", help="Control plane: kubeadm or kubexm (binaries).")
+    ] = "kubeadm",
+    bundle: Annotated[
+        Path | None,
+        typer.Option("--bundle", help="Pin the versions this offline bundle carries."),
+    ] = None,
     sudo_user: Annotated[
         bool,
         typer.Option(
@@ -119,5 +145,8 @@ def lab_config(
         ),
     ] = False,
 ) -> None:
-    """Print a cluster.yaml skeleton for the lab hosts."""
-    sys.stdout.write(config_yaml(_state(), masters=masters, sudo_user=sudo_user))
+    """Print a cluster config for the lab hosts: masters, then LB hosts, then workers."""
+    topo = LabTopology(masters, lb_hosts, lb, kubernetes_type, sudo_user)
+    versions = bundle_versions(bundle) if bundle else {}
+    limits = MachineLimits.detect(os.uname().release)
+    sys.stdout.write(lab_cluster_yaml(_state(), topo, versions=versions, limits=limits))

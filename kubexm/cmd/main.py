@@ -15,6 +15,7 @@ import typer
 from kubexm import __version__
 from kubexm.cmd.bundle_cmd import bundle_app, download_command
 from kubexm.cmd.certs_cmd import certs_app
+from kubexm.cmd.cluster_cmd import create_app, kubeconfig_command, plan_command
 from kubexm.cmd.config_cmd import config_app
 from kubexm.cmd.lab_cmd import lab_app
 from kubexm.cmd.output import report_error
@@ -36,6 +37,9 @@ app.add_typer(certs_app, name="certs")
 app.add_typer(bundle_app, name="bundle")
 app.command("download")(download_command)
 app.command("preflight")(preflight_command)
+app.add_typer(create_app, name="create")
+app.command("plan")(plan_command)
+app.command("kubeconfig")(kubeconfig_command)
 
 
 def _show_version(value: bool) -> None:

@@ -46,12 +46,19 @@ SkipOpt = Annotated[
     list[str] | None,
     typer.Option("--skip", help=f"Check to skip (repeatable): {', '.join(CHECK_NAMES)}, bundle."),
 ]
+AcceptKeysOpt = Annotated[
+    bool,
+    typer.Option(
+        "--accept-new-host-keys",
+        help="Replace a recorded host key that changed (a reinstalled host) instead of failing.",
+    ),
+]
 HostsOpt = Annotated[
     list[str] | None, typer.Option("--host", help="Only check this host (repeatable).")
 ]
 
 
-def _skipped(skip: list[str] | None) -> frozenset[str]:
+def skipped_checks(skip: list[str] | None) -> frozenset[str]:
     names = frozenset(skip or ())
     unknown = sorted(names.difference(CHECK_NAMES, {BUNDLE_CHECK}))
     if unknown:
@@ -80,13 +87,14 @@ def preflight_command(
     bundle: BundleOpt = None,
     skip: SkipOpt = None,
     host: HostsOpt = None,
+    accept_new_host_keys: AcceptKeysOpt = False,
 ) -> None:
     """Check every host in one parallel pass and report every problem with its fix.
 
     Nothing on the hosts is changed. Warnings are things kubexm fixes itself.
     """
     state = get_state(ctx)
-    skipped = _skipped(skip)
+    skipped = skipped_checks(skip)
     loaded = load(config)
     extra: list[Problem] = []
     if bundle is not None and BUNDLE_CHECK not in skipped:
@@ -103,6 +111,7 @@ def preflight_command(
         hosts=tuple(host) if host else None,
         command="preflight",
         quiet=True,
+        accept_new_host_keys=accept_new_host_keys,
     )
     result = asyncio.run(execute(loaded, PreflightPipeline(skip=skipped), options, inspect=inspect))
     report = reports[0]

@@ -4,11 +4,11 @@ systemd and sshd, each with its own address on the bridge kx0 (10.77.0.0/24).
 See ``kubexm.lab.lab`` for the operations; all need root.
 """
 
+from kubexm.lab.cluster_config import LabTopology, MachineLimits, bundle_versions, lab_cluster_yaml
 from kubexm.lab.lab import (
     HostStatus,
     RunningLab,
     UpResult,
-    config_yaml,
     down,
     lease_holders,
     leftovers,
@@ -24,11 +24,14 @@ __all__ = [
     "HostStatus",
     "LabHost",
     "LabState",
+    "LabTopology",
+    "MachineLimits",
     "Paths",
     "RunningLab",
     "UpResult",
-    "config_yaml",
+    "bundle_versions",
     "down",
+    "lab_cluster_yaml",
     "lease_holders",
     "leftovers",
     "load_state",

@@ -6,7 +6,6 @@ root; ``check_prerequisites`` says what is missing before anything is touched.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import secrets
@@ -298,42 +297,6 @@ def lab_processes() -> list[int]:
         if ours and stat.rsplit(")", 1)[-1].split()[0] != "Z":
             pids.append(int(proc.name))
     return sorted(pids)
-
-
-def config_yaml(state: LabState, *, masters: int = 1, sudo_user: bool = False) -> str:
-    """A cluster.yaml skeleton for the lab hosts (JSON-quoted scalars are valid YAML).
-
-    Masters are the first ``masters`` hosts, etcd runs on them, workers are the rest. With
-    ``sudo_user`` hosts log in as kxadmin with the lab key (authorised for kxadmin too) and
-    sudo asks for kxadmin's password: the usual non-root setup.
-    """
-    names = [h.name for h in state.hosts]
-    if not 1 <= masters <= len(names):
-        raise LabError(f"cannot have {masters} masters in a lab of {len(names)} hosts")
-    lines = ["apiVersion: kubexm.io/v1alpha1", "kind: Cluster", "metadata:", "  name: kubexm-lab"]
-    lines += ["spec:", "  hosts:"]
-    for host in state.hosts:
-        lines += [f"    - name: {host.name}", f"      address: {host.address}"]
-        lines += [f"      internalAddress: {host.address}", f"      port: {host.port}"]
-        if sudo_user:
-            lines += [
-                f"      user: {host.sudo_user}",
-                f"      sudoPassword: {q(host.sudo_password)}",
-            ]
-        else:
-            lines += ["      user: root"]
-        lines += [f"      privateKeyPath: {q(host.root_key_path)}"]
-    lines += ["  roleGroups:", f"    master: {flow(names[:masters])}"]
-    lines += [f"    worker: {flow(names[masters:])}", f"    etcd: {flow(names[:masters])}"]
-    return "\n".join(lines) + "\n"
-
-
-def q(value: str) -> str:
-    return json.dumps(value)
-
-
-def flow(items: list[str]) -> str:
-    return "[" + ", ".join(items) + "]"
 
 
 def take_lease(paths: Paths | None = None, pid: int | None = None) -> Path:

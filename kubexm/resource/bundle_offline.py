@@ -182,3 +182,39 @@ class OfflineSource:
         return ArtifactError(
             f"{what} is not in the offline bundle at {self.root}", _NOT_IN_BUNDLE_HINT
         )
+
+
+BUNDLE_DIR = ".bundle"
+
+
+def stage_bundle(path: Path, artifacts: Path) -> BundleManifest:
+    """Make the bundle at ``path`` the artifact cache of a run.
+
+    The bundle is extracted (once, see ``open_bundle``) into ``<artifacts>/.bundle`` and each
+    member is linked into the layout the deploy steps read: ``files/<c>/<v>/<arch>/<f>`` to
+    ``<c>/<v>/<arch>/<f>``; ``images/``, ``charts/`` and ``os/`` keep their paths. A file
+    already in place with other content is replaced (the bundle is what the user chose).
+    Raises ``ArtifactError`` like ``open_bundle`` or when a link cannot be made.
+    """
+    root = artifacts / BUNDLE_DIR
+    manifest = open_bundle(path, root)
+    for member in manifest.members():
+        target = artifacts / member.removeprefix("files/")
+        try:
+            _link(root / member, target)
+        except OSError as exc:
+            raise ArtifactError(
+                f"cannot place bundle member {member} at {target}: {exc.strerror or exc}",
+                f"check that {artifacts} is writable",
+            ) from exc
+    return manifest
+
+
+def _link(source: Path, target: Path) -> None:
+    if target.is_file() and os.path.samefile(source, target):
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".link")
+    partial.unlink(missing_ok=True)
+    os.link(source, partial)
+    partial.replace(target)

@@ -18,10 +18,13 @@ from kubexm.errors import KubexmError
 LOCAL_TYPE = "local"
 
 
-def host_settings(cluster: Cluster, name: str, known_hosts: Path | None) -> HostSettings:
+def host_settings(
+    cluster: Cluster, name: str, known_hosts: Path | None, *, accept_new_host_key: bool = False
+) -> HostSettings:
     """The connector settings of host ``name``: SSH from ``cluster.ssh_for(name)`` (its own
     values, else ``spec.global``, including the connection timeout and the sudo password), or the
-    local machine for hosts of ``type: local``. Raises ``KeyError`` for a host not in the config.
+    local machine for hosts of ``type: local``. ``accept_new_host_key`` replaces a recorded host
+    key that changed. Raises ``KeyError`` for a host not in the config.
     """
     host = cluster.host(name)
     creds = cluster.ssh_for(name)
@@ -41,6 +44,7 @@ def host_settings(cluster: Cluster, name: str, known_hosts: Path | None) -> Host
         sudo_password=sudo,
         connect_timeout=creds.timeout,
         known_hosts_path=known_hosts,
+        accept_new_host_key=accept_new_host_key,
     )
 
 

@@ -256,6 +256,7 @@ async def build(
     hosts: Iterable[str] | None = None,
     connect_concurrency: int = DEFAULT_CONNECT_CONCURRENCY,
     logger: RunLogger | None = None,
+    accept_new_host_keys: bool = False,
 ) -> RunContext:
     """Open the hosts of ``loaded`` (all, or ``hosts``) in parallel, at most
     ``connect_concurrency`` dials at once, and gather their facts once (unless ``gather`` is
@@ -271,11 +272,15 @@ async def build(
     authentication, host key; one line each) or gave no facts, after closing every
     connection it opened; also for host names not in the config. Connection timeouts come
     from each host's ``timeout`` or ``spec.global.connectionTimeout``.
+    ``accept_new_host_keys`` replaces recorded host keys that changed (a reinstalled host).
     """
     cluster = loaded.cluster
     names = select_hosts(cluster, hosts)
     work = work_dir_for(cluster, work_dir).ensure()
-    settings = [host_settings(cluster, name, work.known_hosts) for name in names]
+    settings = [
+        host_settings(cluster, name, work.known_hosts, accept_new_host_key=accept_new_host_keys)
+        for name in names
+    ]
     pool = ConnectionPool(connect_concurrency)  # ValueError for a cap below 1, before any I/O
     run_logger, owned = _run_logger(loaded, settings, work, logger)
     ctx = RunContext(loaded, work, run_logger, dry_run=dry_run, owns_logger=owned, pool=pool)

@@ -9,7 +9,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from kubexm.errors import LabError
-from kubexm.lab import RunningLab, config_yaml, load_state, status
+from kubexm.lab import LabTopology, RunningLab, lab_cluster_yaml, load_state, status
 from kubexm.lab.hosts import port_open
 
 pytestmark = pytest.mark.lab
@@ -113,7 +113,7 @@ def test_lab_config_describes_the_hosts(lab: RunningLab) -> None:
     state = load_state(lab.paths)
     assert state is not None
 
-    doc = YAML(typ="safe").load(config_yaml(state, masters=1))
+    doc = YAML(typ="safe").load(lab_cluster_yaml(state, LabTopology(masters=1)))
 
     assert [h["address"] for h in doc["spec"]["hosts"]] == [h.address for h in lab.hosts]
     assert doc["spec"]["roleGroups"]["master"] == [lab.hosts[0].name]

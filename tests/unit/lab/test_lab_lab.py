@@ -198,49 +198,6 @@ def yaml_of(text: str) -> dict[str, object]:
     return loaded
 
 
-def test_config_yaml_is_a_cluster_with_masters_first(tmp_path: Path) -> None:
-    doc = yaml_of(lab.config_yaml(state_of(Paths(tmp_path), 3), masters=1))
-
-    assert doc["apiVersion"] == "kubexm.io/v1alpha1" and doc["kind"] == "Cluster"
-    spec = doc["spec"]
-    assert isinstance(spec, dict)
-    assert spec["hosts"][0] == {
-        "name": "kxnode1",
-        "address": "10.77.0.11",
-        "internalAddress": "10.77.0.11",
-        "port": 22,
-        "user": "root",
-        "privateKeyPath": str(tmp_path / "secrets" / "id_ed25519"),
-    }
-    assert spec["roleGroups"] == {
-        "master": ["kxnode1"],
-        "worker": ["kxnode2", "kxnode3"],
-        "etcd": ["kxnode1"],
-    }
-
-
-def test_config_yaml_for_the_sudo_user_logs_in_by_key_with_a_sudo_password(
-    tmp_path: Path,
-) -> None:
-    state = LabState("bookworm", lab.planned_hosts(Paths(tmp_path), 3, 'p"w:1'))
-
-    doc = yaml_of(lab.config_yaml(state, masters=3, sudo_user=True))
-
-    spec = doc["spec"]
-    assert isinstance(spec, dict)
-    assert spec["hosts"][2]["user"] == "kxadmin"
-    assert spec["hosts"][2]["sudoPassword"] == 'p"w:1'
-    assert "password" not in spec["hosts"][2]
-    assert spec["hosts"][2]["privateKeyPath"] == str(state.hosts[2].root_key_path)
-    assert spec["roleGroups"]["worker"] == []
-
-
-@pytest.mark.parametrize("masters", [0, 4], ids=["none", "more-than-hosts"])
-def test_config_yaml_refuses_impossible_master_counts(tmp_path: Path, masters: int) -> None:
-    with pytest.raises(LabError, match="masters"):
-        lab.config_yaml(state_of(Paths(tmp_path), 3), masters=masters)
-
-
 def test_running_lab_runs_commands_over_ssh(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

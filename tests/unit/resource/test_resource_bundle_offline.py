@@ -12,7 +12,13 @@ from resource_bundle_fixtures import ARCHES, IMAGE, Cache, content, make_cache
 
 from kubexm.errors import ArtifactError
 from kubexm.resource.bundle import build_bundle
-from kubexm.resource.bundle_offline import MARKER, OfflineSource, open_bundle, read_manifest
+from kubexm.resource.bundle_offline import (
+    MARKER,
+    OfflineSource,
+    open_bundle,
+    read_manifest,
+    stage_bundle,
+)
 from kubexm.resource.model import ChartArtifact, FileArtifact, ImageArtifact
 from kubexm.resource.oci import read_oci_archive
 
@@ -173,3 +179,49 @@ def test_offline_source_notices_a_file_deleted_after_extraction(source: OfflineS
     (source.root / "files/etcd/3.5.21/amd64/etcd").unlink()
     with pytest.raises(ArtifactError, match="missing on disk"):
         source.file(FileArtifact("etcd", "3.5.21", "amd64", "etcd", "u"))
+
+
+def test_stage_bundle_places_every_member_where_the_deploy_steps_read(
+    bundle: Path, cache: Cache, tmp_path: Path
+) -> None:
+    artifacts = tmp_path / "work" / "artifacts"
+
+    manifest = stage_bundle(bundle, artifacts)
+
+    for entry in manifest.files:
+        placed = artifacts / entry.path.removeprefix("files/")
+        assert placed.read_bytes() == (artifacts / ".bundle" / entry.path).read_bytes()
+    for image in manifest.images:
+        assert (artifacts / image.path).is_file()
+    assert manifest.files and manifest.images
+
+
+def test_stage_bundle_twice_changes_nothing_and_replaces_stale_files(
+    bundle: Path, tmp_path: Path
+) -> None:
+    artifacts = tmp_path / "artifacts"
+    manifest = stage_bundle(bundle, artifacts)
+    first = manifest.files[0]
+    placed = artifacts / first.path.removeprefix("files/")
+    inode = placed.stat().st_ino
+    stage_bundle(bundle, artifacts)
+    assert placed.stat().st_ino == inode
+
+    placed.unlink()
+    placed.write_bytes(b"stale")
+    stage_bundle(bundle, artifacts)
+
+    assert placed.read_bytes() != b"stale"
+
+
+def test_stage_bundle_names_an_unwritable_artifacts_folder(bundle: Path, tmp_path: Path) -> None:
+    artifacts = tmp_path / "artifacts"
+    stage_bundle(bundle, artifacts)
+    blocker = artifacts / "images"
+    for child in blocker.iterdir():
+        child.unlink()
+    blocker.rmdir()
+    blocker.write_text("a file where a folder should be")
+
+    with pytest.raises(ArtifactError, match="cannot place bundle member"):
+        stage_bundle(bundle, artifacts)

@@ -91,3 +91,13 @@ def test_unreachable_error_lists_one_line_per_host_without_repeating_the_name() 
 def test_unreachable_error_names_the_failure_and_one_host() -> None:
     error = unreachable_error({"m1": CommandTimeout("m1", "facts", 120)}, 1, "gave no facts")
     assert error.message.startswith("1 of 1 host gave no facts:\n  m1: ")
+
+
+def test_accepting_new_host_keys_reaches_the_ssh_settings(tmp_path: Path) -> None:
+    cluster = loaded_config().cluster
+    name = cluster.spec.hosts[0].name
+    strict = host_settings(cluster, name, tmp_path / "known_hosts")
+    lenient = host_settings(cluster, name, tmp_path / "known_hosts", accept_new_host_key=True)
+
+    assert isinstance(strict, SSHSettings) and isinstance(lenient, SSHSettings)
+    assert not strict.accept_new_host_key and lenient.accept_new_host_key

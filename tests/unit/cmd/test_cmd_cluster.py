@@ -1,0 +1,206 @@
+"""``create cluster``, ``plan`` and ``kubeconfig``: options reach the run, results become
+the summary and the exit code (0 done, 1 failed, 3 plan pending)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+import pytest
+import typer
+from preflight_sim import cluster_yaml
+from typer.testing import CliRunner, Result
+
+from kubexm.cmd import cluster_cmd
+from kubexm.cmd.execute import ExecuteOptions
+from kubexm.cmd.state import CLIState, OutputFormat
+from kubexm.engine import RunResult, RunStatus, Status
+from kubexm.engine.result import NodeOutcome
+from kubexm.pipeline.create_cluster import CreateClusterPipeline
+from kubexm.plan import Fragment, Graph
+
+
+@dataclass(frozen=True)
+class Noop:
+    name: str
+    title: str = "do nothing"
+
+    def describe(self) -> str:
+        return self.title
+
+    def fingerprint(self) -> str:
+        return self.name
+
+    async def check(self, ctx: object) -> bool:
+        return True
+
+    async def run(self, ctx: object) -> None:
+        return None
+
+
+def graph() -> Graph:
+    frag = Fragment("create-cluster")
+    frag.chain([(Noop("os/write-hostname"), "m1"), (Noop("etcd/start-etcd"), "m1")])
+    frag.add(Noop("os/write-hostname"), "w1")
+    return Graph.from_fragment(frag)
+
+
+def result(*statuses: Status, run: RunStatus = RunStatus.SUCCEEDED) -> RunResult:
+    ids = ["os/write-hostname@m1", "etcd/start-etcd@m1", "os/write-hostname@w1"]
+    outcomes = {
+        nid: NodeOutcome(nid, nid.split("@")[1], nid.split("@")[0], s, 10.0, 12.5, 1, "")
+        for nid, s in zip(ids, statuses, strict=False)
+    }
+    return RunResult("r1", "create-cluster", run, 10.0, 14.0, False, outcomes, hint="")
+
+
+@dataclass
+class FakeExecute:
+    """Stands in for ``execute``: records the call, shows ``inspect`` the graph."""
+
+    outcome: RunResult
+    calls: list[tuple[CreateClusterPipeline, ExecuteOptions]] = field(default_factory=list)
+
+    async def __call__(self, loaded: Any, pipeline: Any, options: Any, **kw: Any) -> RunResult:
+        self.calls.append((pipeline, options))
+        inspect = kw.get("inspect")
+        if inspect is not None:
+            ids = set(self.outcome.outcomes)
+            inspect(object(), graph(), self.outcome)
+            assert ids == set(graph().nodes) or ids < set(graph().nodes)
+        return self.outcome
+
+
+def app() -> typer.Typer:
+    root = typer.Typer()
+
+    @root.callback()
+    def main(
+        ctx: typer.Context,
+        output: Annotated[OutputFormat, typer.Option("-o")] = OutputFormat.table,
+    ) -> None:
+        ctx.obj = CLIState(output=output)
+
+    root.add_typer(cluster_cmd.create_app, name="create")
+    root.command("plan")(cluster_cmd.plan_command)
+    root.command("kubeconfig")(cluster_cmd.kubeconfig_command)
+    return root
+
+
+def invoke(tmp_path: Path, *args: str, pre: tuple[str, ...] = ()) -> Result:
+    config = tmp_path / "cluster.yaml"
+    config.write_text(cluster_yaml(["m1"], ["w1"]))
+    argv = [*pre, *args, "-f", str(config), "--work-dir", str(tmp_path)]
+    return CliRunner().invoke(app(), argv)
+
+
+def use(monkeypatch: pytest.MonkeyPatch, outcome: RunResult) -> FakeExecute:
+    fake = FakeExecute(outcome)
+    monkeypatch.setattr(cluster_cmd, "execute", fake)
+    return fake
+
+
+def test_create_cluster_prints_the_summary_and_passes_the_options(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    fake = use(monkeypatch, result(Status.CHANGED, Status.CHANGED, Status.UNCHANGED))
+
+    out = invoke(
+        tmp_path, "create", "cluster", "--skip-preflight", "--fail-fast",
+        "--accept-new-host-keys",
+    )  # fmt: skip
+
+    assert out.exit_code == 0, out.output
+    pipeline, options = fake.calls[0]
+    assert pipeline.skip_preflight and options.fail_fast and options.accept_new_host_keys
+    assert options.command == "create cluster" and not options.dry_run
+    assert "cluster pf: succeeded in 4.0s (2 changed, 1 unchanged" in out.output
+    assert "https://lb.kubexm.local:6443" in out.output
+    assert str(tmp_path / "pf" / "kubeconfig" / "admin.conf") in out.output
+    assert "os " in out.output and "etcd " in out.output
+
+
+def test_create_cluster_failure_exits_one_and_names_the_step(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    failed = result(Status.CHANGED, Status.FAILED, run=RunStatus.FAILED)
+    failed.outcomes["etcd/start-etcd@m1"].message = "etcd did not start"
+    failed.hint = "re-run the same command to resume"
+    use(monkeypatch, failed)
+
+    out = invoke(tmp_path, "create", "cluster")
+
+    assert out.exit_code == 1
+    assert "failed: [m1] etcd/start-etcd: etcd did not start" in out.output
+    assert "re-run the same command" in out.output
+
+
+def test_create_cluster_json_output(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    use(monkeypatch, result(Status.CHANGED))
+
+    out = invoke(tmp_path, "create", "cluster", pre=("-o", "json"))
+
+    doc = json.loads(out.output)
+    assert doc["cluster"] == "pf" and doc["nodes"] == {"m1": ["master"], "w1": ["worker"]}
+    assert doc["run"]["status"] == "succeeded"
+
+
+def test_create_cluster_refuses_an_unknown_preflight_check(tmp_path: Path) -> None:
+    out = invoke(tmp_path, "create", "cluster", "--skip", "nonsense")
+
+    assert out.exit_code != 0
+    assert "unknown preflight check" in str(out.exception)
+
+
+@pytest.mark.parametrize(
+    ("statuses", "code"),
+    [
+        ((Status.UNCHANGED, Status.UNCHANGED, Status.UNCHANGED), 0),
+        ((Status.UNCHANGED, Status.WOULD_CHANGE, Status.UNCHANGED), 3),
+        ((Status.FAILED, Status.BLOCKED, Status.UNCHANGED), 1),
+    ],
+    ids=["nothing-pending", "pending", "check-failed"],
+)
+def test_plan_exit_code_says_whether_anything_is_pending(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, statuses: tuple[Status, ...], code: int
+) -> None:
+    run = RunStatus.FAILED if Status.FAILED in statuses else RunStatus.SUCCEEDED
+    fake = use(monkeypatch, result(*statuses, run=run))
+
+    out = invoke(tmp_path, "plan")
+
+    assert out.exit_code == code, out.output
+    options = fake.calls[0][1]
+    assert options.dry_run and options.fresh and options.command == "plan"
+    assert "plan create-cluster: 3 steps on 2 hosts" in out.output
+    assert f"[{statuses[1]}] etcd/start-etcd" in out.output
+
+
+def test_plan_json_marks_every_node(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    use(monkeypatch, result(Status.UNCHANGED, Status.WOULD_CHANGE, Status.UNCHANGED))
+
+    out = invoke(tmp_path, "plan", pre=("-o", "json"))
+
+    doc = json.loads(out.output)
+    marks = {n["id"]: n["status"] for n in doc["plan"]["nodes"]}
+    assert marks["etcd/start-etcd@m1"] == "would-change"
+    assert out.exit_code == 3
+
+
+def test_kubeconfig_prints_the_admin_kubeconfig(tmp_path: Path) -> None:
+    conf = tmp_path / "pf" / "kubeconfig" / "admin.conf"
+    conf.parent.mkdir(parents=True)
+    conf.write_text("apiVersion: v1\nkind: Config\n")
+
+    out = invoke(tmp_path, "kubeconfig")
+
+    assert out.exit_code == 0 and out.output == "apiVersion: v1\nkind: Config\n"
+
+
+def test_kubeconfig_without_a_cluster_says_how_to_make_one(tmp_path: Path) -> None:
+    out = invoke(tmp_path, "kubeconfig")
+
+    assert out.exit_code != 0
+    assert "kubexm create cluster" in str(out.exception.hint)  # type: ignore[union-attr]
