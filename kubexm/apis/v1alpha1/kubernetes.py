@@ -89,6 +89,9 @@ class ApiServer(KxModel):
     allow_privileged: bool = True
     etcd_prefix: str = "/registry"
     tls_cipher_suites: list[str] = Field(default_factory=list)
+    # Encrypt Secrets at rest (binary mode writes an EncryptionConfiguration; the key is
+    # generated once per cluster in the work dir's pki/).
+    encrypt_secrets: bool = False
 
 
 class ControllerManager(KxModel):

@@ -1,0 +1,1 @@
+"""kubeadm mode: kubelet unit, pre-seeded PKI, kubeadm config, init, joins, join credentials."""

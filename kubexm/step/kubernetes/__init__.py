@@ -1,0 +1,1 @@
+"""Steps of the Kubernetes layer in binary mode, and the flag and config tables both modes use."""
