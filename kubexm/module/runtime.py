@@ -1,8 +1,9 @@
-"""The container runtime of every Kubernetes node: containerd installed, configured, running,
-and the offline images imported.
+"""The container runtime of every Kubernetes node: installed, configured, running, and the
+offline images imported.
 
-Only ``containerRuntime.type: containerd`` is planned here; for docker, cri-o and isula the
-module plans nothing (their tasks are not written yet).
+``containerRuntime.type`` picks the tasks: containerd; docker (static release) with
+cri-dockerd; or CRI-O (static bundle). Each task plans nothing for another type. For isula
+the module plans nothing (its tasks are not written yet).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from kubexm.plan import PlanContext
 from kubexm.resource.model import ImageArtifact
 from kubexm.task import Task
 from kubexm.task.runtime import ContainerdInstallTask, ContainerImagesImportTask
+from kubexm.task.runtime_crio import CrioImagesImportTask, CrioInstallTask
+from kubexm.task.runtime_docker import DockerImagesImportTask, DockerInstallTask
 
 
 @runtime_checkable
@@ -33,12 +36,13 @@ class _WorkDir(Protocol):
 
 @register_module
 class RuntimeModule(Module):
-    """containerd, runc, CNI plugins, crictl and image import on masters and workers.
+    """The configured runtime (containerd, docker + cri-dockerd, or CRI-O), its CNI plugins
+    and crictl, and the image import on masters and workers.
 
     ``artifacts`` is the folder holding release files and ``images/``; by default the run
     context's work dir ``artifacts/``. ``images`` replaces the images to import (default:
     every image the config needs whose archive is there). Per host, the import waits only
-    for that host's containerd.
+    for that host's runtime.
     """
 
     name: ClassVar[str] = "runtime"
@@ -52,12 +56,17 @@ class RuntimeModule(Module):
         self.images = images
 
     def tasks(self, ctx: PlanContext) -> Sequence[Task]:
-        """Install containerd, then import images. Raises ``PlanError`` when no artifacts
-        folder was given and the context has no work dir."""
+        """Install the configured runtime, then import images (the tasks of the other types
+        plan nothing). Raises ``PlanError`` when no artifacts folder was given and the
+        context has no work dir."""
         artifacts = self._artifacts(ctx)
         return [
             ContainerdInstallTask(artifacts),
             ContainerImagesImportTask(artifacts, self.images),
+            DockerInstallTask(artifacts),
+            DockerImagesImportTask(artifacts, self.images),
+            CrioInstallTask(artifacts),
+            CrioImagesImportTask(artifacts, self.images),
         ]
 
     def _artifacts(self, ctx: PlanContext) -> Path:

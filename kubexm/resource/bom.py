@@ -119,10 +119,13 @@ def image_tag(key: str) -> str:
     return str(tags[key])
 
 
+@functools.cache
 def url_templates() -> Mapping[str, str]:
-    """Upstream download URL template per component (``download_url_templates``)."""
+    """Upstream download URL template per component (``download_url_templates`` of the BOM,
+    plus the release manifests of ``data/manifests.yaml``)."""
     templates: Mapping[str, str] = load_bom()["download_url_templates"]
-    return templates
+    manifests: Mapping[str, str] = load_data("manifests.yaml")["download_url_templates"]
+    return {**templates, **manifests}
 
 
 def chart_version(source: str, name: str) -> str | None:

@@ -35,6 +35,8 @@ Want = tuple[str, str, tuple[str, ...]]
 
 _KUBEADM_BINARIES = ("kubeadm", "kubelet", "kubectl")
 _MASTER_BINARIES = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl")
+# The CNIs installed from an upstream release manifest: plugin -> file component.
+CNI_MANIFESTS = {t.CNI_CALICO: "calico-manifest", t.CNI_FLANNEL: "flannel-manifest"}
 
 
 def file_artifact(component: str, version: str, arch: str, zone: str = "") -> FileArtifact:
@@ -103,11 +105,24 @@ def _runtime_files(scope: Scope) -> list[Want]:
 def _tool_files(scope: Scope, need_helm: bool) -> list[Want]:
     masters = scope.arches_of(scope.masters)
     wants: list[Want] = []
-    if scope.cluster.spec.network.plugin == t.CNI_CALICO:
+    plugin = scope.cluster.spec.network.plugin
+    if plugin == t.CNI_CALICO:
         wants.append(("calicoctl", scope.version("calico"), masters))
+    if plugin in CNI_MANIFESTS:
+        wants.append((CNI_MANIFESTS[plugin], scope.version(plugin), masters))
     if need_helm:
         wants.append(("helm", scope.version("helm"), masters))
     return wants
+
+
+def _addons_use_helm(cluster: Cluster) -> bool:
+    """True when an enabled add-on installs a chart (also one from a local path)."""
+    return any(
+        source.chart is not None
+        for addon in cluster.spec.addons
+        if addon.enabled
+        for source in addon.sources
+    )
 
 
 def _expand(wants: Iterable[Want], zone: str) -> tuple[FileArtifact, ...]:
@@ -164,7 +179,7 @@ def resolve_artifacts(
         *_kubernetes_files(scope),
         *_etcd_files(scope),
         *_runtime_files(scope),
-        *_tool_files(scope, need_helm=bool(charts)),
+        *_tool_files(scope, need_helm=bool(charts) or _addons_use_helm(cluster)),
     ]
     try:
         files = _expand(wants, chosen)

@@ -193,15 +193,21 @@ class DockerSettings:
     insecure_registries: tuple[str, ...] = ()
     bip: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    log_driver: str = "json-file"
+    log_opts: Mapping[str, str] | None = None  # replaces max-size/max-file when given
+    exec_opts: tuple[str, ...] = ()  # besides native.cgroupdriver, which cgroup_driver sets
 
 
 def render_docker_daemon_json(settings: DockerSettings) -> str:
     """daemon.json text (sorted keys, so the same settings always give the same bytes)."""
+    driver = f"native.cgroupdriver={settings.cgroup_driver}"
+    others = [o for o in settings.exec_opts if not o.startswith("native.cgroupdriver=")]
+    log_opts = {"max-size": settings.log_max_size, "max-file": str(settings.log_max_file)}
     doc: dict[str, Any] = {
-        "exec-opts": [f"native.cgroupdriver={settings.cgroup_driver}"],
+        "exec-opts": [driver, *others],
         "storage-driver": settings.storage_driver,
-        "log-driver": "json-file",
-        "log-opts": {"max-size": settings.log_max_size, "max-file": str(settings.log_max_file)},
+        "log-driver": settings.log_driver,
+        "log-opts": dict(settings.log_opts) if settings.log_opts is not None else log_opts,
     }
     optional = {
         "data-root": settings.data_root,
@@ -210,6 +216,8 @@ def render_docker_daemon_json(settings: DockerSettings) -> str:
         "bip": settings.bip,
     }
     doc.update({k: v for k, v in optional.items() if v})
+    if not doc["log-opts"]:
+        del doc["log-opts"]  # journald, syslog... reject json-file's options
     doc = deep_merge(doc, dict(settings.extra))
     return json.dumps(doc, indent=2, sort_keys=True) + "\n"
 
@@ -249,3 +257,138 @@ async def ensure_crictl_yaml(
 ) -> OpResult:
     """``path`` holds crictl.yaml rendered from ``settings``."""
     return await ensure_file(host, path, render_crictl_yaml(settings), mode=0o644)
+
+
+# --- docker (static release) and CRI-O -------------------------------------------------------
+
+DOCKER_SOCKET = "unix:///run/docker.sock"
+CRI_DOCKERD_SOCKET = "unix:///run/cri-dockerd.sock"
+CRIO_SOCKET = "unix:///run/crio/crio.sock"
+CRIO_DROPIN = "/etc/crio/crio.conf.d/10-kubexm.conf"
+REGISTRIES_CONF = "/etc/containers/registries.conf"
+POLICY_JSON = "/etc/containers/policy.json"
+
+
+@dataclass(frozen=True)
+class CrioRuntimeBinary:
+    """One OCI runtime CRI-O may start containers with."""
+
+    name: str
+    path: str
+    root: str
+
+
+@dataclass(frozen=True)
+class CrioSettings:
+    """What kubexm sets in its ``crio.conf.d`` drop-in; ``extra_toml`` is merged on top."""
+
+    pause_image: str = "registry.k8s.io/pause:3.10"
+    cgroup_manager: str = "systemd"
+    listen: str = "/run/crio/crio.sock"
+    root: str = "/var/lib/containers/storage"
+    runroot: str = "/run/containers/storage"
+    storage_driver: str | None = None
+    storage_options: tuple[str, ...] = ()
+    log_level: str = "warn"
+    log_filter: str | None = None
+    runtimes: tuple[CrioRuntimeBinary, ...] = ()
+    monitor_path: str | None = None
+    network_dir: str = "/etc/cni/net.d/"
+    plugin_dirs: tuple[str, ...] = ("/opt/cni/bin/",)
+    auth_file: str | None = None
+    extra_toml: str = ""
+
+
+def _crio_runtime_table(s: CrioSettings) -> dict[str, Any]:
+    table: dict[str, Any] = {"cgroup_manager": s.cgroup_manager, "log_level": s.log_level}
+    if s.log_filter:
+        table["log_filter"] = s.log_filter
+    if s.runtimes:
+        table["default_runtime"] = s.runtimes[0].name
+        runtimes: dict[str, Any] = {}
+        for r in s.runtimes:
+            entry = {"runtime_path": r.path, "runtime_type": "oci", "runtime_root": r.root}
+            if s.monitor_path:
+                entry["monitor_path"] = s.monitor_path
+            runtimes[r.name] = entry
+        table["runtimes"] = runtimes
+    return table
+
+
+def render_crio_dropin(settings: CrioSettings) -> str:
+    """The drop-in text: storage, socket, cgroup manager, runtimes, pause image, CNI dirs.
+    Raises ``TOMLSyntaxError`` when ``extra_toml`` does not parse."""
+    s = settings
+    crio: dict[str, Any] = {"root": s.root, "runroot": s.runroot}
+    if s.storage_driver:
+        crio["storage_driver"] = s.storage_driver
+    if s.storage_options:
+        crio["storage_option"] = list(s.storage_options)
+    image: dict[str, Any] = {"pause_image": s.pause_image}
+    if s.auth_file:
+        image["global_auth_file"] = s.auth_file
+    crio.update(
+        {
+            "api": {"listen": s.listen},
+            "runtime": _crio_runtime_table(s),
+            "image": image,
+            "network": {"network_dir": s.network_dir, "plugin_dirs": list(s.plugin_dirs)},
+        }
+    )
+    doc: dict[str, Any] = {"crio": crio}
+    if s.extra_toml.strip():
+        doc = deep_merge(doc, load_toml_plain(s.extra_toml, source="extra_toml"))
+    return "# managed by kubexm\n" + tomlkit.dumps(doc)
+
+
+@dataclass(frozen=True)
+class RegistryEntry:
+    """One ``[[registry]]`` of registries.conf: ``location`` serves ``prefix`` (a mirror
+    when they differ), ``insecure`` allows plain HTTP or unverified TLS."""
+
+    prefix: str
+    location: str | None = None
+    insecure: bool = False
+    blocked: bool = False
+    mirrors: tuple[str, ...] = ()
+
+
+def render_registries_conf(
+    search: Sequence[str], entries: Sequence[RegistryEntry], *, short_names: str = "permissive"
+) -> str:
+    """containers-registries.conf (version 2) text with ``search`` as the unqualified-search
+    list (for short names) and one ``[[registry]]`` per entry."""
+    doc = tomlkit.document()
+    doc.add("unqualified-search-registries", list(search))
+    doc.add("short-name-mode", short_names)
+    if entries:
+        tables = tomlkit.aot()
+        for e in entries:
+            table = tomlkit.table()
+            table.add("prefix", e.prefix)
+            table.add("location", e.location or e.prefix)
+            table.add("insecure", e.insecure)
+            table.add("blocked", e.blocked)
+            if e.mirrors:
+                mirrors = tomlkit.aot()
+                for url in e.mirrors:
+                    mirror = tomlkit.table()
+                    mirror.add("location", url)
+                    mirror.add("insecure", e.insecure)
+                    mirrors.append(mirror)
+                table.add("mirror", mirrors)
+            tables.append(table)
+        doc.add("registry", tables)
+    return "# managed by kubexm\n" + tomlkit.dumps(doc)
+
+
+def render_policy_json() -> str:
+    """The containers signature policy CRI-O needs to pull at all: accept any image (image
+    signatures are not verified; a stricter policy can replace the file)."""
+    doc = {"default": [{"type": "insecureAcceptAnything"}]}
+    return json.dumps(doc, indent=2) + "\n"
+
+
+def render_auth_json(auths: Mapping[str, Mapping[str, str]]) -> str:
+    """A containers/docker ``auth.json`` (``{"auths": {host: {"auth": base64}}}``)."""
+    return json.dumps({"auths": {h: dict(a) for h, a in sorted(auths.items())}}, indent=2) + "\n"

@@ -328,14 +328,26 @@ def _cluster(ctx: PlanContext) -> Cluster:
     return config
 
 
+def cluster_of(ctx: PlanContext) -> Cluster:
+    """The cluster a plan context holds; ``TypeError`` for any other config."""
+    return _cluster(ctx)
+
+
+def required_file(path: Path, what: str) -> Path:
+    """``path`` when it is a file, else ``ArtifactError`` (hint: ``kubexm download``)."""
+    return _existing(path, what)
+
+
 __all__ = [
     "ContainerImagesImportTask",
     "ContainerdInstallTask",
     "RuntimeVersions",
+    "cluster_of",
     "containerd_settings",
     "image_archives",
     "registry_auths",
     "registry_hosts",
+    "required_file",
     "runtime_nodes",
     "sandbox_image",
 ]

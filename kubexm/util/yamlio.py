@@ -16,6 +16,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.scalarstring import LiteralScalarString
 
 from kubexm.util.docerror import DocumentSyntaxError
 
@@ -129,3 +130,29 @@ def dump_yaml(data: Any) -> str:
     stream = io.StringIO()
     _round_trip().dump(data, stream)
     return stream.getvalue()
+
+
+def load_yaml_all(text: str, *, source: str = "") -> list[Any]:
+    """Parse a multi-document YAML stream (a Kubernetes manifest) into comment-keeping
+    containers; empty documents are dropped. Errors as ``load_yaml``."""
+    try:
+        docs = [doc for doc in _round_trip().load_all(text) if doc is not None]
+    except YAMLError as err:
+        raise _translate(err, source) from None
+    for doc in docs:
+        _check_expanded_size(doc, source)
+    return docs
+
+
+def dump_yaml_all(docs: list[Any]) -> str:
+    """Serialise several documents as one ``---``-separated stream (``dump_yaml`` per item)."""
+    stream = io.StringIO()
+    _round_trip().dump_all(docs, stream)
+    return stream.getvalue()
+
+
+def literal_block(text: str) -> str:
+    """``text`` marked to be dumped as a ``|`` block (multi-line config files in a
+    ConfigMap stay readable instead of one quoted line of ``\\n`` escapes)."""
+    block: str = LiteralScalarString(text)
+    return block

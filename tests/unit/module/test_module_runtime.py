@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from runtime_kit import Ctx, cluster, stock
 
-from kubexm.errors import PlanError
+from kubexm.errors import ArtifactError, PlanError
 from kubexm.module.runtime import RuntimeModule
 from kubexm.resource.model import ImageArtifact
 from kubexm.resource.oci import image_archive_name
@@ -38,8 +38,17 @@ def test_module_imports_images_after_that_hosts_containerd(tmp_path: Path) -> No
     assert list(node.deps) == ["runtime/wait-containerd-ready@w1"]
 
 
-def test_module_plans_nothing_for_another_runtime(tmp_path: Path) -> None:
-    assert RuntimeModule(tmp_path).plan(Ctx(cluster(runtime="docker"))) is None
+def test_module_plans_nothing_for_isula(tmp_path: Path) -> None:
+    assert RuntimeModule(tmp_path).plan(Ctx(cluster(runtime="isula"))) is None
+
+
+@pytest.mark.parametrize(
+    ("runtime", "missing"), [("docker", "docker"), ("cri-o", "CRI-O")], ids=["docker", "crio"]
+)
+def test_module_plans_the_configured_runtime(tmp_path: Path, runtime: str, missing: str) -> None:
+    # The runtime's own task is planned: with empty artifacts it names its missing file.
+    with pytest.raises(ArtifactError, match=missing):
+        RuntimeModule(tmp_path).plan(Ctx(cluster(runtime=runtime)))
 
 
 def test_module_needs_an_artifacts_folder() -> None:

@@ -58,36 +58,37 @@ def _no_zone_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 EXPECTED_COMPONENTS = {
     "binary-mode": {
-        "calicoctl", "cni-plugins", "containerd", "crictl", "etcd", "helm", "kube-apiserver",
-        "kube-controller-manager", "kube-proxy", "kube-scheduler", "kubectl", "kubelet", "runc",
+        "calico-manifest", "calicoctl", "cni-plugins", "containerd", "crictl", "etcd", "helm",
+        "kube-apiserver", "kube-controller-manager", "kube-proxy", "kube-scheduler", "kubectl",
+        "kubelet", "runc",
     },
     "docker-runtime": {
-        "calicoctl", "cni-plugins", "cri-dockerd", "crictl", "docker", "helm", "kubeadm",
-        "kubectl", "kubelet",
+        "calico-manifest", "calicoctl", "cni-plugins", "cri-dockerd", "crictl", "docker",
+        "helm", "kubeadm", "kubectl", "kubelet",
     },
     "external-etcd": {
-        "calicoctl", "cni-plugins", "containerd", "crictl", "helm", "kubeadm", "kubectl",
-        "kubelet", "runc",
+        "calico-manifest", "calicoctl", "cni-plugins", "containerd", "crictl", "helm",
+        "kubeadm", "kubectl", "kubelet", "runc",
     },
     "ha-haproxy": {
-        "calicoctl", "cni-plugins", "containerd", "crictl", "etcd", "helm", "kubeadm",
-        "kubectl", "kubelet", "runc",
+        "calico-manifest", "calicoctl", "cni-plugins", "containerd", "crictl", "etcd", "helm",
+        "kubeadm", "kubectl", "kubelet", "runc",
     },
     "ha-kube-vip": {
-        "calicoctl", "cni-plugins", "containerd", "crictl", "helm", "kubeadm", "kubectl",
-        "kubelet", "runc",
+        "calico-manifest", "calicoctl", "cni-plugins", "containerd", "crictl", "helm",
+        "kubeadm", "kubectl", "kubelet", "runc",
     },
     "ha-kubexm-kh": {
-        "calicoctl", "cni-plugins", "containerd", "crictl", "helm", "kubeadm", "kubectl",
-        "kubelet", "runc",
+        "calico-manifest", "calicoctl", "cni-plugins", "containerd", "crictl", "helm",
+        "kubeadm", "kubectl", "kubelet", "runc",
     },
     "offline": {
-        "calicoctl", "cni-plugins", "containerd", "crictl", "etcd", "helm", "kubeadm",
-        "kubectl", "kubelet", "runc",
+        "calico-manifest", "calicoctl", "cni-plugins", "containerd", "crictl", "etcd", "helm",
+        "kubeadm", "kubectl", "kubelet", "runc",
     },
     "single-master": {
-        "calicoctl", "cni-plugins", "containerd", "crictl", "helm", "kubeadm", "kubectl",
-        "kubelet", "runc",
+        "calico-manifest", "calicoctl", "cni-plugins", "containerd", "crictl", "helm",
+        "kubeadm", "kubectl", "kubelet", "runc",
     },
 }  # fmt: skip
 
@@ -118,7 +119,10 @@ def test_examples_pin_every_file_except_control_plane_binaries(path: Path) -> No
 
     unpinned = {f.component for f in result.files if f.sha256 is None}
 
-    assert unpinned <= {"kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy"}
+    # No digest is known for the CNI release manifests yet (upstream publishes no .sha256).
+    manifests = {"calico-manifest", "flannel-manifest"}
+    control_plane = {"kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy"}
+    assert unpinned <= control_plane | manifests
 
 
 def test_kubeadm_example_lists_control_plane_and_stacked_etcd_images() -> None:
@@ -275,8 +279,9 @@ def test_cn_zone_from_environment_rewrites_files_and_images(
 def test_explicit_zone_wins_over_config_zone() -> None:
     cluster = _cluster(**{"global": {"privateKeyPath": "/k", "zone": "cn"}})
 
-    assert resolve_artifacts(cluster, zone="").files[0].url.startswith("https://github.com/")
-    assert "qingstor" in resolve_artifacts(cluster).files[0].url
+    upstream = resolve_artifacts(cluster, zone="").files_for("calicoctl")[0]
+    assert upstream.url.startswith("https://github.com/")
+    assert "qingstor" in resolve_artifacts(cluster).files_for("calicoctl")[0].url
 
 
 def test_docker_without_cri_dockerd_and_flannel() -> None:
@@ -317,3 +322,35 @@ def test_file_artifact_carries_pin_and_zone_url() -> None:
     assert item.url.endswith("/opencontainers/runc/releases/download/v1.4.3/runc.arm64")
     assert item.sha256 is not None
     assert item.cache_path == "runc/1.4.3/arm64/runc.arm64"
+
+
+@pytest.mark.parametrize(
+    ("plugin", "component", "url"),
+    [
+        (
+            "calico",
+            "calico-manifest",
+            "https://raw.githubusercontent.com/projectcalico/calico/v3.31.7/manifests/calico.yaml",
+        ),
+        (
+            "flannel",
+            "flannel-manifest",
+            "https://github.com/flannel-io/flannel/releases/download/v0.28.4/kube-flannel.yml",
+        ),
+    ],
+)
+def test_cni_release_manifests_are_file_artifacts(plugin: str, component: str, url: str) -> None:
+    result = resolve_artifacts(_cluster(network={"plugin": plugin}))
+
+    [manifest] = result.files_for(component)
+    assert manifest.url == url
+    assert manifest.cache_path.startswith(f"{component}/")
+
+
+def test_cilium_needs_no_manifest_and_an_addon_chart_path_needs_helm() -> None:
+    cilium = resolve_artifacts(_cluster(network={"plugin": "cilium"}))
+    assert not [f for f in cilium.files if f.component.endswith("-manifest")]
+
+    addon = {"name": "x", "enabled": True, "sources": [{"chart": {"path": "/c/x.tgz"}}]}
+    flannel = resolve_artifacts(_cluster(network={"plugin": "flannel"}, addons=[addon]))
+    assert flannel.files_for("helm")

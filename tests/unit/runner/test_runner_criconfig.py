@@ -11,18 +11,25 @@ from ruamel.yaml import YAML
 from kubexm.runner.criconfig import (
     ContainerdSettings,
     CrictlSettings,
+    CrioRuntimeBinary,
+    CrioSettings,
     DockerSettings,
     MirrorEndpoint,
+    RegistryEntry,
     containerd_schema,
     default_server,
     ensure_containerd_config,
     ensure_crictl_yaml,
     ensure_docker_daemon_json,
     ensure_registry_hosts,
+    render_auth_json,
     render_containerd_config,
     render_crictl_yaml,
+    render_crio_dropin,
     render_docker_daemon_json,
     render_hosts_toml,
+    render_policy_json,
+    render_registries_conf,
 )
 from kubexm.runner.host import Host, OpResult, combine
 from kubexm.util.tomlio import TOMLSyntaxError
@@ -170,3 +177,50 @@ async def test_ensure_writers_then_unchanged(fake: FakeConnection) -> None:
     assert len(lines) == 4
     assert "/etc/containerd/certs.d/docker.io/hosts.toml" in fake.files
     assert "/etc/crictl.yaml" in fake.files
+
+
+def test_docker_daemon_json_log_driver_exec_opts_and_no_options() -> None:
+    settings = DockerSettings(
+        log_driver="journald", log_opts={}, exec_opts=("native.cgroupdriver=cgroupfs", "x=y")
+    )
+    doc = json.loads(render_docker_daemon_json(settings))
+    assert doc["log-driver"] == "journald"
+    assert "log-opts" not in doc
+    assert doc["exec-opts"] == ["native.cgroupdriver=systemd", "x=y"]
+
+
+def test_crio_dropin_sets_runtimes_pause_and_cni() -> None:
+    runtimes = (CrioRuntimeBinary("crun", "/usr/local/bin/crun", "/run/crun"),)
+    text = render_crio_dropin(CrioSettings(pause_image="p:1", runtimes=runtimes))
+    doc = tomllib.loads(text)["crio"]
+    assert doc["runtime"]["default_runtime"] == "crun"
+    assert doc["runtime"]["cgroup_manager"] == "systemd"
+    assert doc["image"] == {"pause_image": "p:1"}
+    assert doc["network"]["plugin_dirs"] == ["/opt/cni/bin/"]
+
+
+def test_crio_dropin_merges_extra_toml_and_rejects_bad_toml() -> None:
+    doc = tomllib.loads(
+        render_crio_dropin(CrioSettings(extra_toml="[crio.metrics]\nenable_metrics = true\n"))
+    )
+    assert doc["crio"]["metrics"]["enable_metrics"] is True
+    with pytest.raises(TOMLSyntaxError):
+        render_crio_dropin(CrioSettings(extra_toml="x = ["))
+
+
+def test_registries_conf_lists_entries_and_mirrors() -> None:
+    entries = [
+        RegistryEntry("docker.io", mirrors=("m.example.com",)),
+        RegistryEntry("r:5000", insecure=True),
+    ]
+    doc = tomllib.loads(render_registries_conf(["docker.io"], entries))
+    assert doc["unqualified-search-registries"] == ["docker.io"]
+    assert doc["registry"][0]["mirror"] == [{"location": "m.example.com", "insecure": False}]
+    assert doc["registry"][1]["location"] == "r:5000" and doc["registry"][1]["insecure"]
+    assert "registry" not in tomllib.loads(render_registries_conf([], []))
+
+
+def test_policy_and_auth_json() -> None:
+    assert json.loads(render_policy_json()) == {"default": [{"type": "insecureAcceptAnything"}]}
+    auth = json.loads(render_auth_json({"r:5000": {"auth": "dTpw"}}))
+    assert auth == {"auths": {"r:5000": {"auth": "dTpw"}}}

@@ -107,10 +107,37 @@ def test_alias_bomb_is_refused_quickly() -> None:
         prev = chr(ord("a") + level - 1)
         name = chr(ord("a") + level)
         lines.append(f"{name}: &{name} [{', '.join(['*' + prev] * 10)}]")
-    with pytest.raises(YAMLSyntaxError, match="expands to more than"):
+    with pytest.raises(YAMLSyntaxError, match=r"expands to more than"):
         load_yaml_plain("\n".join(lines) + "\n")
 
 
 def test_a_few_aliases_are_fine() -> None:
     data = load_yaml_plain("base: &b {port: 22}\nhost: *b\n")
     assert data == {"base": {"port": 22}, "host": {"port": 22}}
+
+
+def test_load_yaml_all_reads_every_document_and_drops_empty_ones() -> None:
+    from kubexm.util.yamlio import load_yaml_all
+
+    docs = load_yaml_all("---\n# note\na: 1\n---\n---\nb: [1, 2]\n")
+
+    assert [dict(d) for d in docs] == [{"a": 1}, {"b": [1, 2]}]
+
+
+def test_load_yaml_all_reports_the_source_of_bad_syntax() -> None:
+    from kubexm.util.yamlio import load_yaml_all
+
+    with pytest.raises(YAMLSyntaxError, match=r"m.yaml"):
+        load_yaml_all("a: 1\n---\nb: [\n", source="m.yaml")
+
+
+def test_dump_yaml_all_separates_documents_and_keeps_literal_blocks() -> None:
+    from kubexm.util.yamlio import dump_yaml_all, literal_block, load_yaml_all
+
+    docs = load_yaml_all("a: 1\n---\nb: x\n")
+    docs[1]["b"] = literal_block("line one\nline two\n")
+
+    text = dump_yaml_all(docs)
+
+    assert text == "a: 1\n---\nb: |\n  line one\n  line two\n"
+    assert load_yaml_all(text)[1]["b"] == "line one\nline two\n"
