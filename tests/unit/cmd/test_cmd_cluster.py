@@ -18,6 +18,7 @@ from kubexm.cmd.execute import ExecuteOptions
 from kubexm.cmd.state import CLIState, OutputFormat
 from kubexm.engine import RunResult, RunStatus, Status
 from kubexm.engine.result import NodeOutcome
+from kubexm.errors import KubexmError
 from kubexm.pipeline.create_cluster import CreateClusterPipeline
 from kubexm.plan import Fragment, Graph
 
@@ -203,4 +204,5 @@ def test_kubeconfig_without_a_cluster_says_how_to_make_one(tmp_path: Path) -> No
     out = invoke(tmp_path, "kubeconfig")
 
     assert out.exit_code != 0
-    assert "kubexm create cluster" in str(out.exception.hint)  # type: ignore[union-attr]
+    assert isinstance(out.exception, KubexmError)
+    assert "kubexm create cluster" in out.exception.hint
