@@ -1,10 +1,12 @@
 """``kubexm download`` (build an offline bundle) and ``kubexm bundle verify``.
 
 ``download`` resolves the config to its artifact list, downloads the release files into the
-work directory's artifact cache, pulls missing images as OCI archives with skopeo, and packs
-everything into one bundle. Charts and OS packages are taken from ``<artifacts>/charts`` and
-``<artifacts>/os/<os>-<version>/<arch>/`` (placed there by ``helm pull`` and the OS's package
-manager); ``--skip`` leaves a kind out on purpose and the manifest records it, so ``bundle
+work directory's artifact cache, pulls missing images as OCI archives with skopeo, fetches the
+helm charts from their repositories (digest from the repository index) into
+``<artifacts>/charts``, gathers OS packages with apt into ``<artifacts>/os/<os>-<version>/<arch>/``
+for the sets this machine's release serves (other sets are taken as placed there, and the
+command to run on a matching machine is printed for what is missing), and packs everything into
+one bundle. ``--skip`` leaves a kind out on purpose and the manifest records it, so ``bundle
 verify`` does not report it missing. ``bundle verify`` checks a bundle against a config before
 it is carried into an air gap: exit 0 when complete, 1 with every problem listed. ``--os
 debian-12`` (or a bare family such as ``--os rhel``) fixes the hosts' OS when the config does
@@ -31,10 +33,12 @@ from kubexm.errors import ArtifactError, UsageError
 from kubexm.resource.bundle import build_bundle
 from kubexm.resource.bundle_manifest import BundleManifest
 from kubexm.resource.bundle_verify import VerifyReport, verify_bundle, without_kinds
+from kubexm.resource.charts import ChartOutcome, download_charts
 from kubexm.resource.download import DownloadOptions, FileOutcome
 from kubexm.resource.download import download_files as fetch_files
 from kubexm.resource.model import ArtifactSet
 from kubexm.resource.oci import image_archive_name, pull_argv, run_skopeo
+from kubexm.resource.os_gather import GatherResult, describe, gather_os_packages
 from kubexm.resource.packages import family_of
 from kubexm.resource.resolve import resolve_artifacts
 from kubexm.resource.urls import effective_zone, normalise_arch
@@ -115,6 +119,27 @@ def _progress_line(outcome: FileOutcome) -> None:
     size = outcome.bytes / 1e6
     detail = "" if outcome.status == "cached" else f" ({size:.1f} MB, {outcome.seconds:.1f}s)"
     typer.echo(f"{outcome.status:<10} {outcome.artifact.cache_path}{detail}", err=True)
+
+
+def download_charts_into(
+    artifacts: ArtifactSet, charts_dir: Path, zone: str = "", progress: bool = True
+) -> tuple[ChartOutcome, ...]:
+    """Fetch and verify every chart into ``charts_dir`` (raises ``ArtifactError`` naming the
+    chart); with ``progress`` one line per chart goes to stderr."""
+    options = DownloadOptions(zone=zone)
+    outcomes = asyncio.run(download_charts(artifacts.charts, charts_dir, options=options))
+    for outcome in outcomes if progress else ():
+        typer.echo(f"{outcome.status:<10} {outcome.path.name}", err=True)
+    return outcomes
+
+
+def gather_os(artifacts: ArtifactSet, os_dir: Path, progress: bool = True) -> list[GatherResult]:
+    """Gather the OS package sets this machine serves with apt (``os_gather``); one line per
+    set goes to stderr with ``progress``. Raises ``ArtifactError`` when apt fails."""
+    results = gather_os_packages(artifacts.os_packages, os_dir)
+    for result in results if progress else ():
+        typer.echo(describe(result), err=True)
+    return results
 
 
 def pull_images(artifacts: ArtifactSet, images_dir: Path) -> int:
@@ -199,19 +224,34 @@ def download_command(
         return
     cache = work_dir_for(cluster, work_dir).ensure().artifacts
     zone = effective_zone(cluster.spec.global_.zone)
-    download_files(artifacts, cache, zone, progress=state.output is not OutputFormat.json)
+    progress = state.output is not OutputFormat.json
+    download_files(artifacts, cache, zone, progress=progress)
     pull_images(artifacts, cache / "images")
-    manifest = build_bundle(
-        artifacts,
-        cache,
-        output,
-        images_dir=cache / "images",
-        os_dir=cache / "os",
-        cluster_name=cluster.name,
-        kubernetes_version=cluster.spec.kubernetes.version,
-        skipped=skipped,
-    )
+    download_charts_into(artifacts, cache / "charts", zone, progress=progress)
+    gathered = gather_os(artifacts, cache / "os", progress=progress)
+    try:
+        manifest = build_bundle(
+            artifacts,
+            cache,
+            output,
+            images_dir=cache / "images",
+            os_dir=cache / "os",
+            cluster_name=cluster.name,
+            kubernetes_version=cluster.spec.kubernetes.version,
+            skipped=skipped,
+        )
+    except ArtifactError as error:
+        raise _with_os_commands(error, gathered) from error
     _print_built(output, manifest, state.output)
+
+
+def _with_os_commands(error: ArtifactError, gathered: list[GatherResult]) -> ArtifactError:
+    """``error`` with the commands that fill the missing OS package folders as its hint."""
+    commands = [result.command for result in gathered if result.status == "missing"]
+    if not commands:
+        return error
+    hint = "for the OS packages, " + "; or ".join(commands)
+    return ArtifactError(error.message, f"{hint}; {error.hint}" if error.hint else hint)
 
 
 def _print_built(output: Path, manifest: BundleManifest, fmt: OutputFormat) -> None:

@@ -18,6 +18,7 @@ from kubexm.engine import WorkDirLock
 from kubexm.errors import KubexmError, UsageError
 from kubexm.pki import PKIReport, ensure_pki, inventory, inventory_dicts, render_table
 from kubexm.pki.fromconfig import plan_from_cluster
+from kubexm.pki.generate import Action
 from kubexm.pki.model import KeyType
 from kubexm.runtime.workdir import work_dir_for
 
@@ -81,9 +82,8 @@ def generate(
 def _print_report(report: PKIReport, where: str) -> None:
     for warning in report.warnings:
         sys.stderr.write(f"warning: {warning}\n")
-    counts = {
-        action: len(report.names(action)) for action in ("created", "reissued", "updated", "kept")
-    }
+    actions: tuple[Action, ...] = ("created", "reissued", "updated", "retired", "kept")
+    counts = {action: len(report.names(action)) for action in actions}
     for entry in report.entries:
         if entry.action != "kept":
             reason = f" ({entry.reason})" if entry.reason else ""

@@ -33,7 +33,8 @@ from kubexm.engine import RunResult, RunStatus, Status
 from kubexm.errors import KubexmError
 from kubexm.pipeline.create_cluster import CreateClusterPipeline
 from kubexm.plan import Graph, to_dict, to_text
-from kubexm.resource.bundle_offline import stage_bundle
+from kubexm.resource.bundle_offline import require_complete, stage_bundle
+from kubexm.resource.resolve import resolve_artifacts
 from kubexm.runtime import RunContext
 from kubexm.runtime.workdir import work_dir_for
 
@@ -61,10 +62,15 @@ FreshOpt = Annotated[
 
 
 def _stage(loaded: LoadedConfig, work_dir: str | None, bundle: Path | None) -> Path:
-    """The admin kubeconfig path of the cluster; with ``bundle``, its files staged first."""
+    """The admin kubeconfig path of the cluster; with ``bundle``, its files staged first, the
+    bundle checked to hold everything the config needs, and offline mode turned on."""
     work = work_dir_for(loaded.cluster, work_dir)
     if bundle is not None:
-        stage_bundle(bundle, work.artifacts)
+        manifest = stage_bundle(bundle, work.artifacts)
+        require_complete(manifest, resolve_artifacts(loaded.cluster), bundle)
+        # The bundle is the only source of this run: offline mode makes every module install
+        # from it (OS and load-balancer packages, charts) and refuse the network otherwise.
+        loaded.cluster.spec.global_.offline_mode = True
     return work.kubeconfig / "admin.conf"
 
 

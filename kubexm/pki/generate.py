@@ -5,10 +5,13 @@ A certificate that still says the right thing, is signed by the current CA and h
 ``plan.renew_before`` left is kept byte for byte; one whose subject, SANs or usages differ, or
 that is about to expire, is re-issued alone (keeping its key). A leaf signed by another CA is
 never replaced silently: that means the CA changed, and every host still trusts the old one.
+Per-host leaves and kubeconfigs of hosts no longer in the plan are moved to
+``<pki>/retired/<timestamp>/`` (see ``retire``) and reported as ``retired``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,10 +25,11 @@ from kubexm.pki import certs
 from kubexm.pki.certs import Issuer, PrivateKey
 from kubexm.pki.kubeconfig import KubeconfigSpec, kubeconfig_specs, render_kubeconfig
 from kubexm.pki.model import PKIPlan
+from kubexm.pki.retire import retire, retired_folder, stale_items
 from kubexm.pki.store import CERT_MODE, KEY_MODE, ensure_dir, read_bytes, write_atomic
 from kubexm.pki.table import CASpec, LeafRequest, cas_for, leaf_requests
 
-Action = Literal["created", "kept", "reissued", "updated"]
+Action = Literal["created", "kept", "reissued", "updated", "retired"]
 Kind = Literal["ca", "key", "leaf", "kubeconfig"]
 
 
@@ -52,7 +56,7 @@ class PKIReport:
 
     @property
     def changed(self) -> bool:
-        """True when any file was written."""
+        """True when any file was written or moved aside."""
         return any(entry.action != "kept" for entry in self.entries)
 
 
@@ -99,13 +103,16 @@ def ensure_pki(
     kubeconfig_dir: Path | None = None,
     force: bool = False,
     now: datetime | None = None,
+    retire_stale: bool = True,
 ) -> PKIReport:
     """Create or update every CA, key pair, leaf and kubeconfig ``plan`` needs.
 
     ``kubeconfig_dir`` defaults to ``pki_dir/../kubeconfig``. Raises ``PKIError`` without
     writing anything when a CA is unreadable, expired or does not match its key, or when leaves
     were signed by a CA other than the current one; ``force=True`` then replaces the CA and
-    re-issues those leaves instead. Write failures raise ``PKIError`` too.
+    re-issues those leaves instead. Write failures raise ``PKIError`` too. With
+    ``retire_stale`` per-host files of hosts the plan no longer names are moved aside after
+    the writes (never on a refused run).
     """
     paths = PKIPaths(pki_dir, kubeconfig_dir or default_paths(pki_dir).kubeconfig_dir)
     run = _Run(plan, paths, force, now or datetime.now(UTC))
@@ -113,9 +120,12 @@ def ensure_pki(
     run.service_account()
     leaves = {req.name: run.leaf(req, cas[req.ca]) for req in leaf_requests(plan)}
     run.refuse_foreign()
-    for spec in kubeconfig_specs(plan):
+    specs = kubeconfig_specs(plan)
+    for spec in specs:
         run.kubeconfig(spec, cas["ca"], leaves[spec.leaf])
     run.commit()
+    if retire_stale:
+        run.retire_stale(leaves, [spec.name for spec in specs])
     return run.report
 
 
@@ -143,6 +153,19 @@ class _Run:
         ensure_dir(self.paths.kubeconfig_dir)
         for path, data, mode in self._writes:
             write_atomic(path, data, mode)
+
+    def retire_stale(self, leaves: Iterable[str], confs: Iterable[str]) -> None:
+        """Move the per-host files no host of the plan uses to ``retired/<timestamp>/``."""
+        paths = self.paths
+        items = stale_items(paths.pki_dir, paths.kubeconfig_dir, leaves, confs)
+        if not items:
+            return
+        dest = retired_folder(paths.pki_dir, self.now)
+        retire(items, paths.pki_dir, paths.kubeconfig_dir, dest)
+        where = dest.relative_to(paths.pki_dir).as_posix()
+        for item in items:
+            reason = f"no host of the config uses it; moved to {where}/"
+            self._entry(item.name, item.kind, "retired", reason)
 
     # -- certificate authorities -------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from kubexm.common.paths import KUBECONFIG_DIR
 from kubexm.errors import PKIError
 from kubexm.pki import certs
 from kubexm.pki.kubeconfig import parse_kubeconfig
+from kubexm.pki.retire import RETIRED_DIR
 from kubexm.pki.store import read_bytes
 
 DEFAULT_WARN_DAYS = 30
@@ -62,9 +63,15 @@ def inventory(
 
 
 def _files(directory: Path, pattern: str) -> list[Path]:
+    """Matching files below ``directory``, leaving out hidden ones and the retired files
+    of removed hosts (``retired/``), which no host uses any more."""
     if not directory.is_dir():
         return []
-    return sorted(p for p in directory.rglob(pattern) if not p.name.startswith("."))
+    return sorted(
+        p
+        for p in directory.rglob(pattern)
+        if not p.name.startswith(".") and p.relative_to(directory).parts[0] != RETIRED_DIR
+    )
 
 
 def _load(path: Path) -> bytes:

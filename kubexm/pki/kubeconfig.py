@@ -25,6 +25,9 @@ from kubexm.errors import PKIError
 from kubexm.pki.model import PKIPlan
 from kubexm.util.yamlio import dump_yaml, load_yaml_plain
 
+#: The kubeconfigs made once per node (kubelet's, kube-proxy's), ``{node}`` the host name.
+PER_NODE_CONFS = ("kubelet-{node}.conf", "kube-proxy-{node}.conf")
+
 
 @dataclass(frozen=True)
 class KubeconfigSpec:
@@ -52,15 +55,16 @@ def kubeconfig_specs(plan: PKIPlan) -> list[KubeconfigSpec]:
             "scheduler.conf", "clients/scheduler", "system:kube-scheduler", plan.local_apiserver
         ),
     ]
+    kubelet, proxy = PER_NODE_CONFS
     for node in plan.nodes:
         url = plan.node_url(node)
         user = f"system:node:{node.name}"
         specs.append(
-            KubeconfigSpec(f"kubelet-{node.name}.conf", f"kubelet/{node.name}-client", user, url)
+            KubeconfigSpec(kubelet.format(node=node.name), f"kubelet/{node.name}-client", user, url)
         )
         specs.append(
             KubeconfigSpec(
-                f"kube-proxy-{node.name}.conf", "clients/kube-proxy", "system:kube-proxy", url
+                proxy.format(node=node.name), "clients/kube-proxy", "system:kube-proxy", url
             )
         )
     return specs

@@ -4,7 +4,8 @@
 ``..``), checks every extracted file against ``manifest.json`` and leaves a marker so a second
 call with the same bundle does nothing. ``OfflineSource`` answers "where is this artifact" from
 the extracted tree and never reaches the network: anything not in the bundle is an
-``ArtifactError`` whose hint says how to add it.
+``ArtifactError`` whose hint says how to add it. ``require_complete`` checks, from the
+manifest alone, that a bundle holds everything a config needs.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from pathlib import Path
 
 from kubexm.errors import ArtifactError
 from kubexm.resource.bundle_manifest import MANIFEST_NAME, BundleManifest, manifest_from_dict
-from kubexm.resource.bundle_verify import is_safe_name
-from kubexm.resource.model import ChartArtifact, FileArtifact, ImageArtifact
+from kubexm.resource.bundle_verify import is_safe_name, missing_from
+from kubexm.resource.model import ArtifactSet, ChartArtifact, FileArtifact, ImageArtifact
 
 MARKER = ".kubexm_extracted"
 _CHUNK = 1024 * 1024
@@ -182,6 +183,24 @@ class OfflineSource:
         return ArtifactError(
             f"{what} is not in the offline bundle at {self.root}", _NOT_IN_BUNDLE_HINT
         )
+
+
+def require_complete(manifest: BundleManifest, required: ArtifactSet, bundle: Path) -> None:
+    """Return when the bundle holds everything ``required`` names (kinds recorded as skipped
+    when it was built excepted); else raise ``ArtifactError`` listing every missing item.
+
+    ``create cluster --bundle`` calls it right after staging, before any host is touched.
+    """
+    problems = missing_from(manifest, required)
+    if not problems:
+        return
+    count = len(problems)
+    lines = "".join(f"\n  {problem}" for problem in problems)
+    raise ArtifactError(
+        f"the bundle {bundle} lacks {count} artifact{'s' if count != 1 else ''} "
+        f"this config needs:{lines}",
+        _NOT_IN_BUNDLE_HINT,
+    )
 
 
 BUNDLE_DIR = ".bundle"

@@ -130,6 +130,12 @@ def verify_bundle(
     )
 
 
+def missing_from(manifest: BundleManifest, required: ArtifactSet) -> list[VerifyProblem]:
+    """What ``required`` needs and ``manifest`` does not list, judged from the manifest alone
+    (no member is read); kinds the manifest records as skipped are not required."""
+    return list(_check_required(manifest, without_kinds(required, manifest.skipped)))
+
+
 def without_kinds(artifacts: ArtifactSet, kinds: Collection[str]) -> ArtifactSet:
     """``artifacts`` with the named kinds (``images``, ``charts``, ``os-packages``) emptied."""
     return dataclasses.replace(

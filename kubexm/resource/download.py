@@ -119,7 +119,7 @@ def network_hint(zone: str = "") -> str:
     return _NETWORK_HINT_CN if zone == "cn" else NETWORK_HINT
 
 
-def _network_error(url: str, exc: httpx.HTTPError, zone: str = "") -> ArtifactError:
+def network_error(url: str, exc: httpx.HTTPError, zone: str = "") -> ArtifactError:
     """Translate an httpx failure into an ArtifactError with the URL and a hint.
 
     HTTP status errors are final; timeouts and connection failures are ``_Interrupted``
@@ -252,7 +252,7 @@ class Downloader:
             response = await client.get(sums)
             response.raise_for_status()
         except httpx.HTTPError as exc:
-            error = _network_error(sums, exc, self.options.zone)
+            error = network_error(sums, exc, self.options.zone)
             raise ArtifactError(
                 f"no pinned sha256 and no checksum file: {error.message}", error.hint
             ) from exc
@@ -281,7 +281,7 @@ class Downloader:
                     raise _Interrupted(f"{url} answered a different range; restarting", self._hint)
                 sent = await _write_body(response, part, append=resumed)
         except httpx.HTTPError as exc:
-            raise _network_error(url, exc, self.options.zone) from exc
+            raise network_error(url, exc, self.options.zone) from exc
         return ("resumed" if resumed else "downloaded"), sent
 
     async def _verify_and_commit(self, path: Path, expected: str) -> None:

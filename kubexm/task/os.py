@@ -4,8 +4,10 @@ Each task plans per host and reads only config and facts. Package source rule (s
 explicit): a host installs its base packages from files pushed from this machine when
 ``spec.global.offlineMode`` is true OR the work dir holds package files for its OS release,
 ``<work dir>/artifacts/os/<os_id>-<os_version>/<arch>/`` (where an unpacked offline bundle and
-``kubexm download`` put them); otherwise from the host's configured repositories. Offline
-without package files for a host is a ``PlanError`` before anything runs.
+``kubexm download`` put them); otherwise from the host's configured repositories.
+``create cluster --bundle`` turns offline mode on for its run, so a bundle never falls back to
+the network. Offline without package files for a host, or with files lacking one of its
+packages, is a ``PlanError`` naming them before anything runs.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from kubexm.common import roles
 from kubexm.common.network import REGISTRY_DOMAIN
 from kubexm.errors import PlanError
 from kubexm.plan import Fragment, PlanContext
+from kubexm.resource.bundle import package_file_matches
 from kubexm.resource.bundle_manifest import os_dir_member
 from kubexm.resource.packages import load_package_table, package_names
 from kubexm.runtime.workdir import WorkDir
@@ -248,15 +251,24 @@ class OSPackagesInstallTask(Task):
         files = local_package_files(ctx, facts)
         if not files and not cluster.spec.global_.offline_mode:
             return InstallOsPackages(names, manager)
-        return _offline_step(host, manager, names, files)
+        return _offline_step(host, manager, names, files, _release_of(facts))
 
 
-def _offline_step(host: str, manager: str, names: tuple[str, ...], files: list[Path]) -> Step:
+def _release_of(facts: Mapping[str, object]) -> str:
+    """``debian-12/amd64`` from the facts, for messages."""
+    os_id, version, arch = (str(facts.get(k, "")) for k in ("os_id", "os_version", "arch"))
+    return f"{os_id or '?'}-{version or '?'}/{arch or '?'}"
+
+
+def _offline_step(
+    host: str, manager: str, names: tuple[str, ...], files: list[Path], release: str
+) -> Step:
     if not files:
         raise PlanError(
-            f"[{host}] offline mode is on but this machine holds no OS package files for it",
-            "unpack an offline bundle built for this OS (kubexm download) into the work dir's "
-            "artifacts/os/<os>-<version>/<arch>/, or set spec.global.offlineMode: false",
+            f"[{host}] offline mode is on but this machine holds no OS package files for {release}",
+            "use an offline bundle built for this OS (kubexm download --os <os>-<version>) or "
+            "put the files into the work dir's artifacts/os/<os>-<version>/<arch>/, or set "
+            "spec.global.offlineMode: false",
         )
     if manager != "apt":
         # TODO(#6): resolve rpm dependencies among local files — when rpm hosts go offline.
@@ -264,6 +276,14 @@ def _offline_step(host: str, manager: str, names: tuple[str, ...], files: list[P
             f"[{host}] installing OS packages from local files needs apt; this host uses {manager}",
             "install the base packages on the host from a local repository (ISO), then set "
             "spec.global.offlineMode: false",
+        )
+    absent = [n for n in names if not any(package_file_matches(f.name, n) for f in files)]
+    if absent:
+        raise PlanError(
+            f"[{host}] the OS package files for {release} in {files[0].parent} lack "
+            f"{', '.join(absent)}",
+            "build the bundle again for this config (kubexm download), or add the packages "
+            "with their dependencies to that folder",
         )
     return InstallLocalOsPackages(names, tuple(files), manager)
 

@@ -9,12 +9,16 @@ the downloader and skopeo are replaced by copies from that local cache (no netwo
 from __future__ import annotations
 
 import dataclasses
+import functools
+import hashlib
 import importlib.util
 import io
 import json
 import shutil
 import sys
 import tarfile
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -26,8 +30,10 @@ from kubexm.cmd import bundle_cmd, main
 from kubexm.cmd.bundle_cmd import bundle_app, download_command
 from kubexm.config import load
 from kubexm.resource.bundle import build_bundle
+from kubexm.resource.charts import download_charts
 from kubexm.resource.download import DownloadOptions, FileOutcome
-from kubexm.resource.model import ArtifactSet, FileArtifact, ImageArtifact
+from kubexm.resource.model import ArtifactSet, ChartArtifact, FileArtifact, ImageArtifact
+from kubexm.resource.os_gather import GatherResult, Release, gather_os_packages
 from kubexm.runtime.workdir import work_dir_for
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -61,7 +67,19 @@ def local_app(monkeypatch: pytest.MonkeyPatch) -> typer.Typer:
 def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     made = fixtures.make_cache(tmp_path / "src")
     monkeypatch.setattr(bundle_cmd, "resolve", lambda cluster, arches, os_release: made.artifacts)
+    # Hermetic: charts are taken as placed, and this machine serves no OS release (the chart
+    # and OS tests below opt back in with a local chart repository and a fake apt).
+    monkeypatch.setattr(bundle_cmd, "download_charts", _placed_charts)
+    monkeypatch.setattr(bundle_cmd, "gather_os_packages", _gather_elsewhere)
     return made
+
+
+async def _placed_charts(charts: Any, charts_dir: Path, **_: Any) -> tuple[()]:
+    return ()
+
+
+def _gather_elsewhere(sets: Any, os_dir: Path) -> list[GatherResult]:
+    return gather_os_packages(sets, os_dir, release=Release("plan9", "4", "mips"))
 
 
 def fake_download(source: Path) -> Any:
@@ -349,3 +367,121 @@ def test_unknown_arch_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> No
     argv = ["download", "--dry-run", "--arch", "sparc", "-f", str(CONFIG)]
     assert main.run(argv) == 2
     assert "unsupported architecture 'sparc'" in capsys.readouterr().err
+
+
+def _serve(root: Path) -> Any:
+    handler = functools.partial(_QuietHandler, directory=str(root))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    return server
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        """Keep the test output quiet."""
+
+
+def test_download_fetches_the_chart_from_its_repository(
+    tmp_path: Path,
+    cache: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    body = b"chart archive from the repository"
+    www = tmp_path / "www"
+    www.mkdir()
+    (www / "localpv-4.4.0.tgz").write_bytes(body)
+    digest = hashlib.sha256(body).hexdigest()
+    entry = {"version": "4.4.0", "urls": ["localpv-4.4.0.tgz"], "digest": digest}
+    (www / "index.yaml").write_text(json.dumps({"entries": {"localpv": [entry]}}))
+    server = _serve(www)
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        chart = ChartArtifact("localpv", "4.4.0", url, "storage")
+        artifacts = dataclasses.replace(cache.artifacts, charts=(chart,))
+        monkeypatch.setattr(bundle_cmd, "resolve", lambda c, a, o: artifacts)
+        monkeypatch.setattr(bundle_cmd, "download_charts", download_charts)
+        monkeypatch.setattr(bundle_cmd, "download_files", fake_download(cache.cache_dir))
+        monkeypatch.setattr(bundle_cmd, "run_skopeo", fake_skopeo(cache.images_dir, []))
+        work = tmp_path / "work"
+        shutil.copytree(
+            cache.os_dir, work_dir_for(load(str(CONFIG)).cluster, work).artifacts / "os"
+        )
+        out = tmp_path / "bundle.tar.gz"
+        argv = ["download", "-f", str(CONFIG), "-o", str(out), "--work-dir", str(work)]
+        assert main.run(argv) == 0
+    finally:
+        server.shutdown()
+        server.server_close()
+    captured = capsys.readouterr()
+    assert "downloaded localpv-4.4.0.tgz" in captured.err
+    assert "os-packages debian-12/amd64: complete in" in captured.err
+    with tarfile.open(out) as tar:
+        member = tar.extractfile("charts/localpv-4.4.0.tgz")
+        assert member is not None and member.read() == body
+
+
+def test_download_names_the_command_for_missing_os_packages(
+    tmp_path: Path,
+    cache: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr(bundle_cmd, "download_files", fake_download(cache.cache_dir))
+    monkeypatch.setattr(bundle_cmd, "run_skopeo", fake_skopeo(cache.images_dir, []))
+    work = tmp_path / "work"
+    shutil.copytree(
+        cache.cache_dir / "charts",
+        work_dir_for(load(str(CONFIG)).cluster, work).artifacts / "charts",
+    )
+    argv = [
+        "download",
+        "-f",
+        str(CONFIG),
+        "-o",
+        str(tmp_path / "b.tar.gz"),
+        "--work-dir",
+        str(work),
+    ]
+    assert main.run(argv) == 1
+    err = capsys.readouterr().err
+    assert "os-packages debian-12/amd64: missing socat" in err
+    assert "missing OS packages for debian-12/amd64: socat" in err
+    assert "for the OS packages, run on a debian 12 amd64 machine: mkdir -p " in err
+
+
+def test_download_gathers_os_packages_with_apt_on_a_matching_machine(
+    tmp_path: Path,
+    cache: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    scripts = {
+        "apt-cache": "printf 'socat\\n  Depends: libwrap0\\nlibwrap0\\n'\n",
+        "apt-get": 'shift; for p in "$@"; do echo "$p" > "${p}_1.0_amd64.deb"; done\n',
+    }
+    for name, body in scripts.items():
+        (bin_dir / name).write_text(f"#!/bin/sh\n{body}")
+        (bin_dir / name).chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
+    bookworm = Release("debian", "12", "amd64")
+    monkeypatch.setattr(
+        bundle_cmd, "gather_os_packages", lambda s, d: gather_os_packages(s, d, release=bookworm)
+    )
+    monkeypatch.setattr(bundle_cmd, "download_files", fake_download(cache.cache_dir))
+    monkeypatch.setattr(bundle_cmd, "run_skopeo", fake_skopeo(cache.images_dir, []))
+    work = tmp_path / "work"
+    artifacts = work_dir_for(load(str(CONFIG)).cluster, work).artifacts
+    shutil.copytree(cache.cache_dir / "charts", artifacts / "charts")
+    out = tmp_path / "bundle.tar.gz"
+    argv = ["download", "-f", str(CONFIG), "-o", str(out), "--work-dir", str(work)]
+    assert main.run(argv) == 0
+    assert "os-packages debian-12/amd64: 2 fetched with apt-get" in capsys.readouterr().err
+    with tarfile.open(out) as tar:
+        names = set(tar.getnames())
+    assert {
+        "os/debian-12/amd64/socat_1.0_amd64.deb",
+        "os/debian-12/amd64/libwrap0_1.0_amd64.deb",
+    } <= names

@@ -146,3 +146,37 @@ def test_generate_refuses_while_another_run_holds_the_work_dir(
     err = capsys.readouterr().err
     assert "lock" in err
     assert not (tmp_path / "ha-kh" / "pki" / "ca.crt").exists()
+
+
+BINARY = Path(EXAMPLE).with_name("binary-mode.yaml")
+
+
+def test_generate_retires_the_files_of_a_removed_worker(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    work = tmp_path / "work"
+    argv = ["certs", "generate", "--work-dir", str(work), "--key-type", "ecdsa", "-f"]
+    assert run([*argv, str(BINARY)]) == 0
+    text = BINARY.read_text(encoding="utf-8")
+    smaller = tmp_path / "smaller.yaml"
+    smaller.write_text(
+        text.replace("    - {name: node4, address: 10.0.1.14}\n", "").replace(
+            "worker: [node4]", "worker: [node1]"
+        ),
+        encoding="utf-8",
+    )
+    capsys.readouterr()
+    assert run([*argv, str(smaller)]) == 0
+    out = capsys.readouterr().out
+    retired = [line.split()[2] for line in out.splitlines() if line.startswith("retired")]
+    assert retired == [
+        "kubelet/node4-client",
+        "kubelet/node4-serving",
+        "kube-proxy-node4.conf",
+        "kubelet-node4.conf",
+    ]
+    assert "0 created, 0 reissued, 0 updated, 4 retired" in out
+    assert "moved to retired/" in out
+    assert len(list((work / "binary" / "pki" / "retired").glob("*/kubelet/node4-*.key"))) == 2
+    assert run([*argv, str(smaller)]) == 0
+    assert "0 retired" in capsys.readouterr().out

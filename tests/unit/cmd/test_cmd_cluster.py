@@ -18,9 +18,11 @@ from kubexm.cmd.execute import ExecuteOptions
 from kubexm.cmd.state import CLIState, OutputFormat
 from kubexm.engine import RunResult, RunStatus, Status
 from kubexm.engine.result import NodeOutcome
-from kubexm.errors import KubexmError
+from kubexm.errors import ArtifactError, KubexmError
 from kubexm.pipeline.create_cluster import CreateClusterPipeline
 from kubexm.plan import Fragment, Graph
+from kubexm.resource.bundle import build_bundle
+from kubexm.resource.model import ArtifactSet, FileArtifact
 
 
 @dataclass(frozen=True)
@@ -206,3 +208,49 @@ def test_kubeconfig_without_a_cluster_says_how_to_make_one(tmp_path: Path) -> No
     assert out.exit_code != 0
     assert isinstance(out.exception, KubexmError)
     assert "kubexm create cluster" in out.exception.hint
+
+
+def _small_bundle(tmp_path: Path) -> tuple[Path, ArtifactSet]:
+    """A bundle holding one etcd file, and the artifact set it was built for."""
+    etcd = FileArtifact("etcd", "3.5.21", "amd64", "etcd", "https://example.invalid/etcd")
+    cache = tmp_path / "src"
+    (cache / etcd.cache_path).parent.mkdir(parents=True)
+    (cache / etcd.cache_path).write_bytes(b"etcd binary")
+    artifacts = ArtifactSet(files=(etcd,))
+    out = tmp_path / "bundle.tar.gz"
+    build_bundle(artifacts, cache, out, images_dir=cache / "images", os_dir=cache / "os")
+    return out, artifacts
+
+
+def test_create_from_a_bundle_lacking_artifacts_fails_before_any_host(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    fake = use(monkeypatch, result(Status.CHANGED))
+    bundle, _ = _small_bundle(tmp_path)
+
+    out = invoke(tmp_path, "create", "cluster", "--bundle", str(bundle))
+
+    assert isinstance(out.exception, ArtifactError)
+    assert "lacks" in out.exception.message and "this config needs" in out.exception.message
+    assert "image registry.k8s.io/pause" in out.exception.message
+    assert fake.calls == []
+
+
+def test_create_from_a_complete_bundle_runs_offline(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    bundle, artifacts = _small_bundle(tmp_path)
+    monkeypatch.setattr(cluster_cmd, "resolve_artifacts", lambda cluster: artifacts)
+    seen: list[bool] = []
+
+    async def execute(loaded: Any, pipeline: Any, options: Any, **kw: Any) -> RunResult:
+        seen.append(loaded.cluster.spec.global_.offline_mode)
+        return result(Status.CHANGED)
+
+    monkeypatch.setattr(cluster_cmd, "execute", execute)
+
+    out = invoke(tmp_path, "create", "cluster", "--bundle", str(bundle))
+
+    assert out.exit_code == 0, out.output
+    assert seen == [True]
+    assert (tmp_path / "pf" / "artifacts" / "etcd" / "3.5.21" / "amd64" / "etcd").is_file()

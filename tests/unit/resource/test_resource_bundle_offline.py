@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 import tarfile
@@ -17,9 +18,10 @@ from kubexm.resource.bundle_offline import (
     OfflineSource,
     open_bundle,
     read_manifest,
+    require_complete,
     stage_bundle,
 )
-from kubexm.resource.model import ChartArtifact, FileArtifact, ImageArtifact
+from kubexm.resource.model import ChartArtifact, FileArtifact, ImageArtifact, OSPackageSet
 from kubexm.resource.oci import read_oci_archive
 
 
@@ -225,3 +227,36 @@ def test_stage_bundle_names_an_unwritable_artifacts_folder(bundle: Path, tmp_pat
 
     with pytest.raises(ArtifactError, match="cannot place bundle member"):
         stage_bundle(bundle, artifacts)
+
+
+def test_require_complete_accepts_a_bundle_holding_everything(bundle: Path, cache: Cache) -> None:
+    manifest = stage_bundle(bundle, cache.root / "artifacts")
+    require_complete(manifest, cache.artifacts, bundle)
+
+
+def test_require_complete_names_every_missing_artifact(bundle: Path, cache: Cache) -> None:
+    manifest = stage_bundle(bundle, cache.root / "artifacts")
+    extra_file = FileArtifact("containerd", "2.1.4", "amd64", "containerd.tar.gz", "u")
+    extra_image = ImageArtifact("registry.k8s.io/coredns/coredns:v1.12.1", "x", "dns", ("amd64",))
+    wanted = dataclasses.replace(
+        cache.artifacts,
+        files=(*cache.artifacts.files, extra_file),
+        images=(*cache.artifacts.images, extra_image),
+        os_packages=(OSPackageSet("debian", "12", "amd64", ("socat", "chrony")),),
+    )
+    with pytest.raises(ArtifactError) as caught:
+        require_complete(manifest, wanted, bundle)
+    message = caught.value.message
+    assert message.startswith(f"the bundle {bundle} lacks 3 artifacts this config needs:")
+    assert "file containerd/2.1.4/amd64" in message
+    assert "image registry.k8s.io/coredns/coredns:v1.12.1" in message
+    assert "chrony" in message
+    assert "kubexm bundle verify" in str(caught.value.hint)
+
+
+def test_require_complete_does_not_ask_for_kinds_skipped_when_built(cache: Cache) -> None:
+    out = cache.root / "no-images.tar.gz"
+    without = dataclasses.replace(cache.artifacts, images=())
+    build_bundle(without, cache.cache_dir, out, skipped=["images"], **cache.build_kwargs())
+    manifest = stage_bundle(out, cache.root / "artifacts")
+    require_complete(manifest, cache.artifacts, out)

@@ -13,7 +13,7 @@ from resource_bundle_fixtures import IMAGE, Cache, make_cache
 
 from kubexm.errors import ArtifactError
 from kubexm.resource.bundle import build_bundle
-from kubexm.resource.bundle_verify import VerifyProblem, is_safe_name, verify_bundle
+from kubexm.resource.bundle_verify import VerifyProblem, is_safe_name, missing_from, verify_bundle
 from kubexm.resource.model import (
     ArtifactSet,
     ChartArtifact,
@@ -258,3 +258,16 @@ def test_problem_to_dict_has_separate_fields(bundle: Path, cache: Cache) -> None
             "item": "debian-12/amd64 ipset",
         },
     ]
+
+
+def test_missing_from_judges_the_manifest_alone(bundle: Path, cache: Cache) -> None:
+    manifest = verify_bundle(bundle, cache.artifacts).manifest
+    assert missing_from(manifest, cache.artifacts) == []
+    chart = ChartArtifact("other", "1.0.0", "https://c.example", "x")
+    wanted = dataclasses.replace(cache.artifacts, charts=(*cache.artifacts.charts, chart))
+    (problem,) = missing_from(manifest, wanted)
+    assert (problem.kind, problem.item, problem.reason) == (
+        "chart",
+        "other 1.0.0",
+        "not in the bundle",
+    )

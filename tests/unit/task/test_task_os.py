@@ -12,6 +12,7 @@ from kubexm.apis.v1alpha1.cluster import Cluster
 from kubexm.config import load_text
 from kubexm.errors import PlanError
 from kubexm.plan import Fragment
+from kubexm.resource.packages import load_package_table, package_names
 from kubexm.runtime.workdir import WorkDir
 from kubexm.step.os import (
     InstallLocalOsPackages,
@@ -183,14 +184,17 @@ def test_packages_task_online_uses_family_names_and_extras() -> None:
 def test_packages_task_goes_offline_when_package_files_are_present(tmp_path: Path) -> None:
     folder = tmp_path / "artifacts" / "os" / "debian-12" / "amd64"
     folder.mkdir(parents=True)
-    (folder / "socat_1_amd64.deb").write_bytes(b"x")
+    base = package_names("debian", load_package_table()["base"])
+    for name in base:
+        (folder / f"{name}_1_amd64.deb").write_bytes(b"x")
     (folder / "README").write_text("not a package")
     ctx = WorkCtx(cluster(), root=tmp_path)
 
-    assert local_package_files(ctx, DEBIAN) == [folder / "socat_1_amd64.deb"]
+    debs = sorted(folder / f"{name}_1_amd64.deb" for name in base)
+    assert local_package_files(ctx, DEBIAN) == debs
     step = steps_on(OSPackagesInstallTask().build(ctx), "w1")[0]
     assert isinstance(step, InstallLocalOsPackages)
-    assert step.files == (folder / "socat_1_amd64.deb",)
+    assert step.files == tuple(debs)
 
 
 @pytest.mark.parametrize(
@@ -239,3 +243,19 @@ def test_time_task_is_skipped_with_skip_configure_os() -> None:
     ctx = Ctx(cluster(spec="system: {skipConfigureOS: true}"))
     assert TimeSyncConfigureTask().plan(ctx) is None
     assert len(TimeSyncConfigureTask().plan(Ctx(cluster())) or Fragment()) == 6
+
+
+def test_packages_task_names_the_packages_the_local_files_lack(tmp_path: Path) -> None:
+    folder = tmp_path / "artifacts" / "os" / "debian-12" / "amd64"
+    folder.mkdir(parents=True)
+    (folder / "socat_1_amd64.deb").write_bytes(b"x")
+    ctx = WorkCtx(cluster(spec="global: {offlineMode: true}"), root=tmp_path)
+    with pytest.raises(PlanError, match=r"debian-12/amd64 in .* lack conntrack, ipset") as caught:
+        OSPackagesInstallTask().build(ctx)
+    assert "chrony" in caught.value.message
+
+
+def test_packages_task_offline_without_files_names_the_release() -> None:
+    c = cluster(spec="global: {offlineMode: true}")
+    with pytest.raises(PlanError, match="no OS package files for debian-12/amd64"):
+        OSPackagesInstallTask().build(Ctx(c, {"m1": DEBIAN}))
