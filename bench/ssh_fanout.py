@@ -3,8 +3,10 @@
 For a group of hosts it prints the median wall time of a no-op command run on every host at
 once over reused connections (kubexm: one asyncssh connection per host; OpenSSH: ``ssh``
 through a ControlMaster socket per host), and the aggregate throughput of a 100 MB ``put`` to
-every host at once (kubexm: SFTP to a temp name, then rename; OpenSSH: ``scp`` over the same
-master). Every ratio printed is kubexm relative to OpenSSH: above 1.0 means kubexm is faster.
+every host at once (kubexm: ``put``, i.e. a file this big streamed into ``cat`` to a temp name,
+then renamed; OpenSSH: ``scp`` over the same master). The two clients take turns round by
+round, so a change in the machine's load hits both alike. Every ratio printed is kubexm
+relative to OpenSSH: above 1.0 means kubexm is faster.
 
     python bench/ssh_fanout.py                                   # loopback sshd (needs root)
     python bench/ssh_fanout.py --hosts root@10.0.0.5:22,ops@10.0.0.6:2222 --key ~/.ssh/id_ed25519
@@ -40,7 +42,7 @@ from kubexm.lab import LabState, Paths, down, lease_holders, load_state, take_le
 
 HARNESS = Path(__file__).resolve().parent.parent / "tests/unit/connector/loopback_sshd.py"
 REMOTE_FILE = "/tmp/kubexm-bench-100m"
-PUT_ROUNDS = 3
+PUT_ROUNDS = 5
 LAB_GROUPS = (1, 4, 8)
 
 
@@ -143,20 +145,35 @@ class Figures:
     theirs_put: float
 
 
-async def median_round(rounds: int, workload: Workload, before: Workload | None = None) -> float:
-    """Median wall time of ``rounds`` runs of ``workload``; ``before`` runs untimed first."""
-    times = []
-    for _ in range(rounds):
-        if before is not None:
-            await before()
-        start = time.perf_counter()
-        await workload()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+async def _timed(workload: Workload, before: Workload | None) -> float:
+    if before is not None:
+        await before()
+    start = time.perf_counter()
+    await workload()
+    return time.perf_counter() - start
+
+
+async def paired_medians(
+    rounds: int, ours: Workload, theirs: Workload, before: Workload | None = None
+) -> tuple[float, float]:
+    """Median wall times of ``rounds`` runs of ``ours`` and of ``theirs``, taken in turns
+    (who goes first alternates), so a change in the machine's load hits both alike.
+    ``before`` runs untimed before every run."""
+    mine: list[float] = []
+    other: list[float] = []
+    for index in range(rounds):
+        pair = [(ours, mine), (theirs, other)]
+        for workload, times in pair if index % 2 == 0 else reversed(pair):
+            times.append(await _timed(workload, before))
+    return statistics.median(mine), statistics.median(other)
 
 
 async def measure(
-    conns: Sequence[SSHConnection], clients: Sequence[OpenSSH], blob: Path, rounds: int
+    conns: Sequence[SSHConnection],
+    clients: Sequence[OpenSSH],
+    blob: Path,
+    rounds: int,
+    put_rounds: int = PUT_ROUNDS,
 ) -> Figures:
     """Run each workload on every host at once (the OpenSSH masters are opened first)."""
 
@@ -179,17 +196,15 @@ async def measure(
 
     for client in clients:  # one at a time: not part of any figure
         await client.open_master()
-    figures = Figures(
-        ours_noop=await median_round(rounds, ours_noop),
-        theirs_noop=await median_round(rounds, theirs_noop),
-        ours_put=await median_round(PUT_ROUNDS, ours_put, before=remove),
-        theirs_put=await median_round(PUT_ROUNDS, theirs_put, before=remove),
-    )
+    ours_noop_s, theirs_noop_s = await paired_medians(rounds, ours_noop, theirs_noop)
+    ours_put_s, theirs_put_s = await paired_medians(put_rounds, ours_put, theirs_put, remove)
     await remove()
-    return figures
+    return Figures(ours_noop_s, theirs_noop_s, ours_put_s, theirs_put_s)
 
 
-def report(targets: Sequence[Target], figures: Figures, size_mb: float, rounds: int) -> None:
+def report(
+    targets: Sequence[Target], figures: Figures, size_mb: float, rounds: int, put_rounds: int
+) -> None:
     count = len(targets)
     shown = ", ".join(t.label for t in targets[:3]) + (", ..." if count > 3 else "")
     every = " on every host at once," if count > 1 else ","
@@ -201,7 +216,7 @@ def report(targets: Sequence[Target], figures: Figures, size_mb: float, rounds: 
         f"speed ratio {figures.theirs_noop / figures.ours_noop:.2f}"
     )
     print(
-        f"  put {size_mb:.0f} MB{every.replace(' on ', ' to ')} median of {PUT_ROUNDS}: "
+        f"  put {size_mb:.0f} MB{every.replace(' on ', ' to ')} median of {put_rounds}: "
         f"kubexm {total / figures.ours_put:.0f} MB/s, scp {total / figures.theirs_put:.0f} MB/s"
         f"{' (aggregate)' if count > 1 else ''}, "
         f"throughput ratio {figures.theirs_put / figures.ours_put:.2f}"
@@ -209,7 +224,7 @@ def report(targets: Sequence[Target], figures: Figures, size_mb: float, rounds: 
 
 
 async def bench_group(
-    targets: Sequence[Target], key: Path, blob: Path, rounds: int, work: Path
+    targets: Sequence[Target], key: Path, blob: Path, args: argparse.Namespace, work: Path
 ) -> None:
     """Connect to every target with both clients, measure, print, close everything."""
     settings = [
@@ -226,11 +241,11 @@ async def bench_group(
     clients = [OpenSSH(t, key, work) for t in targets]
     conns = await asyncio.gather(*(connect_ssh(s) for s in settings))
     try:
-        figures = await measure(conns, clients, blob, rounds)
+        figures = await measure(conns, clients, blob, args.rounds, args.put_rounds)
     finally:
         await asyncio.gather(*(c.stop() for c in clients))
         await asyncio.gather(*(c.close() for c in conns))
-    report(targets, figures, blob.stat().st_size / 1e6, rounds)
+    report(targets, figures, blob.stat().st_size / 1e6, args.rounds, args.put_rounds)
 
 
 def group_sizes(available: int) -> list[int]:
@@ -247,7 +262,7 @@ async def main_async(
     print("(ratios are kubexm relative to OpenSSH; above 1.0 means kubexm is faster)")
     for group in groups:
         try:
-            await bench_group(group, key, blob, args.rounds, work)
+            await bench_group(group, key, blob, args, work)
         except BenchError as error:
             raise SystemExit(f"benchmark stopped: {error}") from None
 
@@ -323,7 +338,8 @@ def main() -> None:
     parser.add_argument("--hosts", help="user@addr:port,... (default: a loopback sshd)")
     parser.add_argument("--key", help="private key for every host")
     parser.add_argument("--lab", type=int, metavar="N", help="use N lab hosts (groups 1/4/8)")
-    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--rounds", type=int, default=30, help="no-op rounds per client")
+    parser.add_argument("--put-rounds", type=int, default=PUT_ROUNDS, help="put rounds per client")
     parser.add_argument("--size-mb", type=int, default=100)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="kubexm-bench-") as tmp:

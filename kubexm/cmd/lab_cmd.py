@@ -133,6 +133,7 @@ def lab_config(
     kubernetes_type: Annotated[
         str, typer.Option("--type", help="Control plane: kubeadm or kubexm (binaries).")
     ] = "kubeadm",
+    cni: Annotated[str, typer.Option("--cni", help="calico, flannel or cilium.")] = "calico",
     bundle: Annotated[
         Path | None,
         typer.Option("--bundle", help="Pin the versions this offline bundle carries."),
@@ -146,7 +147,7 @@ def lab_config(
     ] = False,
 ) -> None:
     """Print a cluster config for the lab hosts: masters, then LB hosts, then workers."""
-    topo = LabTopology(masters, lb_hosts, lb, kubernetes_type, sudo_user)
+    topo = LabTopology(masters, lb_hosts, lb, kubernetes_type, sudo_user, cni)
     versions = bundle_versions(bundle) if bundle else {}
     limits = MachineLimits.detect(os.uname().release)
     sys.stdout.write(lab_cluster_yaml(_state(), topo, versions=versions, limits=limits))

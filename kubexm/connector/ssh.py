@@ -10,24 +10,24 @@ and a failed command is never retried here.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import asyncssh
 
 from kubexm.connector.base import Result
-from kubexm.connector.commands import (
-    BACKSTOP_GRACE,
-)
+from kubexm.connector.commands import BACKSTOP_GRACE, build_command
 from kubexm.connector.diagnose import auth_error, is_retryable, network_error
 from kubexm.connector.hostkeys import HostKeyPolicy, KnownHosts
 from kubexm.connector.settings import SSHSettings
 from kubexm.connector.shell import ShellConnection
-from kubexm.errors import CommandTimeout, ConnectError
+from kubexm.errors import CommandError, CommandTimeout, ConnectError
 from kubexm.util.redact import redact
+from kubexm.util.shell import quote
 
 log = logging.getLogger("kubexm.connector")
 
@@ -44,6 +44,13 @@ CIPHERS = (
     "aes192-ctr",
     "aes256-ctr",
 )
+
+# Files from this size on are streamed into `cat` on an exec channel instead of written by SFTP:
+# no SFTP request framing on either side, about 1.3x the throughput on the lab hosts and less
+# client CPU (bench/ssh_fanout.py), for the ~5 ms of starting a process, which smaller files
+# would notice.
+STREAM_MIN_BYTES = 4 << 20
+STREAM_CHUNK = 256 << 10
 
 Dialer = Callable[
     [SSHSettings, "asyncssh.SSHClientConnection | None", HostKeyPolicy],
@@ -262,8 +269,13 @@ class SSHConnection(ShellConnection):
         return Result(status, _text(done.stdout), _text(done.stderr))
 
     async def upload_file(self, src: Path | bytes, path: str) -> None:
-        """Write ``src`` to ``path`` by SFTP; the file is created 0600 before any data goes
-        in, so nobody else can read it (a file is then streamed with pipelined requests)."""
+        """Write ``src`` to ``path``, created 0600 before any data goes in so nobody else can
+        read it: a large local file is streamed into ``cat`` (see ``stream_file``), anything
+        else goes by SFTP (a file with pipelined requests). Raises ``CommandError``,
+        ``OSError`` or ``asyncssh.Error``; a half-written ``path`` is the caller's to remove."""
+        if isinstance(src, Path) and src.stat().st_size >= STREAM_MIN_BYTES:
+            await self.stream_file(src, path)
+            return
         sftp = await self._sftp_client()
         attrs = asyncssh.SFTPAttrs(permissions=0o600)
         async with sftp.open(path, "wb", attrs) as remote:
@@ -272,6 +284,34 @@ class SSHConnection(ShellConnection):
         if isinstance(src, Path):
             # Follow a local symlink: the host gets the file, not a link to our path.
             await sftp.put(str(src), path, follow_symlinks=True)
+
+    async def stream_file(self, src: Path, path: str) -> None:
+        """Pipe the local file ``src`` into ``cat`` writing the new file ``path`` (umask 077,
+        noclobber: an existing ``path`` is refused). Returns or raises only once ``cat`` has
+        exited, so whatever it left is there for the caller to rename or remove.
+        Raises ``CommandError`` when ``cat`` failed (with its message), else the ``OSError``
+        or ``asyncssh.Error`` of reading ``src`` or of the connection."""
+        command = build_command(f"umask 077 && set -C && exec cat > {quote(path)}")
+        async with self._channels:
+            process = await self._conn.create_process(command, encoding=None)
+            try:
+                for chunk in _chunks(src):
+                    process.stdin.write(chunk)
+                    await process.stdin.drain()
+            except Exception:
+                done = await _end(process)
+                if done.returncode:  # cat stopped first (no space, ...): its message says why
+                    raise self._write_error(path, done) from None
+                raise
+            except BaseException:
+                process.close()
+                raise
+            done = await _end(process)
+        if done.returncode != 0:
+            raise self._write_error(path, done)
+
+    def _write_error(self, path: str, done: asyncssh.SSHCompletedProcess) -> CommandError:
+        return CommandError(self.host, f"write {path}", done.returncode, "", _text(done.stderr))
 
     async def download_file(self, path: str, local: Path) -> None:
         """Read ``path`` by SFTP into the local file ``local``."""
@@ -316,3 +356,17 @@ def _text(data: object) -> str:
     if isinstance(data, bytes):
         return data.decode(errors="replace")
     return str(data or "")
+
+
+def _chunks(src: Path) -> Iterator[bytes]:
+    """The bytes of ``src`` in ``STREAM_CHUNK`` pieces. Raises ``OSError``."""
+    with src.open("rb") as stream:
+        while chunk := stream.read(STREAM_CHUNK):
+            yield chunk
+
+
+async def _end(process: asyncssh.SSHClientProcess[bytes]) -> asyncssh.SSHCompletedProcess:
+    """Send EOF (unless the channel is gone already) and wait until the command exited."""
+    with contextlib.suppress(OSError, asyncssh.Error):
+        process.stdin.write_eof()
+    return await process.wait()

@@ -1,10 +1,11 @@
 """``put`` and ``get`` built from primitives every transport has: run a command, and plain
 file operations as the login user (exists, make folders, write, read, chmod-and-rename).
 
-``put`` compares sha256, mode and owner first and transfers nothing when they match. It writes
-to a temporary name and renames, so a reader never sees half a file. As root, or without sudo,
-the temporary file sits beside the target, and a target that does not exist yet costs no shell
-command at all; with sudo as another user, the file is staged in /tmp (mode 0600, owned by that
+``put`` compares sha256, mode and owner first and transfers nothing when they match (a target
+that does not exist yet is found without hashing the source). It writes to a temporary name and
+renames, so a reader never sees half a file. As root, or without sudo, the temporary file sits
+beside the target, and a target that does not exist yet costs no shell command to check; with
+sudo as another user, the file is staged in /tmp (mode 0600, owned by that
 user) and moved into place by ``sudo install``.
 """
 
@@ -132,10 +133,7 @@ async def put(
     staged = sudo and not ops.is_root
     tmp = temp_name(remote, staged)
     try:
-        digest, current = await asyncio.gather(
-            asyncio.to_thread(local_sha256, src), _current(ops, remote, sudo, staged)
-        )
-        if current is not None and current.matches(digest, mode, owner):
+        if await _unchanged(ops, src, remote, mode=mode, owner=owner, sudo=sudo):
             return False
         try:
             await ops.upload_file(src, tmp)
@@ -155,16 +153,23 @@ async def put(
     return True
 
 
-async def _current(ops: FileOps, remote: str, sudo: bool, staged: bool) -> RemoteState | None:
-    """The target's state, or None when it does not exist (its folder is then made).
+async def _unchanged(
+    ops: FileOps, src: Path | bytes, remote: str, *, mode: int, owner: str | None, sudo: bool
+) -> bool:
+    """Whether ``remote`` already has the content, mode and owner of ``src``.
 
-    With direct access a missing target is found by a file-system call instead of a command.
+    With direct access a missing target is found by a file-system call instead of a command,
+    its folder is made, and ``src`` is not hashed at all (a first upload reads it only once).
+    Otherwise the local and the remote sha256 are computed at the same time.
     """
-    if not staged and not await ops.exists(remote):
+    if not (sudo and not ops.is_root) and not await ops.exists(remote):
         await ops.make_dirs(posixpath.dirname(remote) or ".")
-        return None
-    result = await ops.run(state_command(remote), sudo=sudo)
-    return parse_state(result.stdout)
+        return False
+    digest, result = await asyncio.gather(
+        asyncio.to_thread(local_sha256, src), ops.run(state_command(remote), sudo=sudo)
+    )
+    current = parse_state(result.stdout)
+    return current is not None and current.matches(digest, mode, owner)
 
 
 async def get(ops: FileOps, remote: str, local: Path, *, sudo: bool) -> None:

@@ -34,6 +34,7 @@ class LabTopology:
     lb: str = "auto"
     kubernetes_type: str = "kubeadm"
     sudo_user: bool = False
+    cni: str = "calico"
 
     def check(self, hosts: int) -> None:
         """Raise ``LabError`` when the lab cannot hold this topology."""
@@ -122,7 +123,9 @@ def _kubernetes(topo: LabTopology, versions: dict[str, str], limits: MachineLimi
     lines += ["  etcd:", "    type: kubexm"]
     if "etcd" in versions:
         lines.append(f'    version: "{versions["etcd"]}"')
-    return lines
+    lines += ["  network:", f"    plugin: {topo.cni}"]
+    # Lab hosts are throwaway: no storage provider (and no chart to carry for one).
+    return [*lines, "  storage:", "    openebs:", "      enabled: false"]
 
 
 def _preflight(versions: dict[str, str], limits: MachineLimits) -> list[str]:

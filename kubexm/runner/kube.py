@@ -7,6 +7,7 @@ difference, so a second run is unchanged.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from kubexm.connector.base import Result
@@ -71,6 +72,16 @@ async def helm(
     return await _invoke(host, cmd, mutates=mutates, what=what, timeout=timeout, stdin=None)
 
 
+_MISSING_NAMESPACE = re.compile(r'namespaces "[^"]+" not found')
+
+
+def _namespace_missing(stderr: str) -> bool:
+    """``kubectl diff`` dry-runs every object on the server, so an object in a namespace the
+    same manifest creates fails with NotFound before anything exists: that is a difference,
+    not an error (https://github.com/kubernetes/kubectl/issues/1081)."""
+    return bool(_MISSING_NAMESPACE.search(stderr))
+
+
 async def ensure_manifest(
     host: Host,
     manifest: str,
@@ -90,7 +101,7 @@ async def ensure_manifest(
     diff = await host.run(diff_cmd, check=False, timeout=timeout, stdin=manifest)
     if diff.exit_status == 0:
         return OpResult.unchanged(f"{label} up to date")
-    if diff.exit_status != 1:
+    if diff.exit_status != 1 and not _namespace_missing(diff.stderr):
         raise CommandError(
             host.name,
             "kubectl diff -f -",

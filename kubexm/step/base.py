@@ -23,7 +23,7 @@ import hashlib
 import json
 import re
 from abc import ABC, abstractmethod
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import ClassVar, TypeVar
 
 from kubexm.errors import PlanError
@@ -84,6 +84,12 @@ def _canonical(value: object) -> object:
         return value
     if isinstance(value, bytes):
         return {"sha256": hashlib.sha256(value).hexdigest()}
+    if isinstance(value, Path) and value.is_file():
+        # A local file is an input by its content: a new release file under the same name
+        # (a re-staged bundle) must re-run the step on resume. Size and mtime stand for the
+        # content so a plan does not hash every 100 MB archive.
+        stat = value.stat()
+        return {"path": str(value), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
     if isinstance(value, PurePath):
         return str(value)
     if isinstance(value, enum.Enum):

@@ -40,7 +40,11 @@ from kubexm.step.kubernetes.flags import (
     conf,
     secrets_encryption,
 )
-from kubexm.step.kubernetes.install_kube_binaries import InstallKubeBinaries, KubeBinary
+from kubexm.step.kubernetes.install_kube_binaries import (
+    InstallKubeBinaries,
+    KubeBinary,
+    local_sha256,
+)
 from kubexm.step.kubernetes.install_kube_rbac import InstallKubeRbac
 from kubexm.step.kubernetes.render import (
     render_audit_policy,
@@ -172,18 +176,26 @@ def control_plane_units(cluster: Cluster, master: Host) -> tuple[UnitFile, ...]:
     )
 
 
+def binary_digests(binaries: tuple[KubeBinary, ...]) -> dict[str, str]:
+    """Binary name -> sha256 of its local release file."""
+    return {b.name: local_sha256(b.local) for b in binaries}
+
+
 def service_settings(
-    units: tuple[UnitFile, ...], files: tuple[HostFile, ...]
+    units: tuple[UnitFile, ...],
+    files: tuple[HostFile, ...],
+    binaries: tuple[KubeBinary, ...] = (),
 ) -> tuple[ServiceSettings, ...]:
-    """What each service is started with: its unit, plus the API server's config files."""
+    """What each service is started with: its unit and binary, plus the API server's config
+    files; a change to any of them restarts the service."""
     extra = [f.data.decode() for f in files]
-    return tuple(
-        ServiceSettings(
-            u.name.removesuffix(".service"),
-            settings_digest(u.content, *(extra if u.name == unit_name(APISERVER) else [])),
-        )
-        for u in units
-    )
+    built = binary_digests(binaries)
+    out = []
+    for u in units:
+        name = u.name.removesuffix(".service")
+        parts = [*(extra if u.name == unit_name(APISERVER) else []), built.get(name, "")]
+        out.append(ServiceSettings(name, settings_digest(u.content, *parts)))
+    return tuple(out)
 
 
 def part_id(step_name: str, part: str, host: str) -> str:
@@ -240,8 +252,10 @@ class ControlPlaneStartTask(BinaryModeTask):
         cluster, work = cluster_of(ctx), work_dir_of(ctx)
         files = apiserver_files(cluster, work.pki)
         fragment = Fragment(self.name)
+        version = kube_version(cluster)
         for master in cluster.masters:
-            services = service_settings(control_plane_units(cluster, master), files)
+            binaries = kube_binaries(work, COMPONENTS, version, master.arch)
+            services = service_settings(control_plane_units(cluster, master), files, binaries)
             nid = part_id(StartKubeServices.name, "control-plane", master.name)
             start = fragment.add(StartKubeServices(services), master.name, id=nid)
             fragment.add(WaitKubeApiserver(SUPER_ADMIN_CONF), master.name, after=[start])

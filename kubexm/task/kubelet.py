@@ -27,7 +27,7 @@ from kubexm.step.kubernetes.configs import (
     node_taints,
 )
 from kubexm.step.kubernetes.flags import KUBE_PROXY, KUBELET, check_removed, user_settings
-from kubexm.step.kubernetes.install_kube_binaries import InstallKubeBinaries
+from kubexm.step.kubernetes.install_kube_binaries import InstallKubeBinaries, KubeBinary
 from kubexm.step.kubernetes.render import render_document, render_unit, settings_digest
 from kubexm.step.kubernetes.start_kube_services import ServiceSettings, StartKubeServices
 from kubexm.step.kubernetes.upload_kube_pki import PRIVATE, HostFile, UploadKubePki
@@ -37,6 +37,7 @@ from kubexm.task.base import register_task
 from kubexm.task.control_plane import (
     SUPER_ADMIN_CONF,
     BinaryModeTask,
+    binary_digests,
     cert_only,
     kube_binaries,
     kube_version,
@@ -99,13 +100,18 @@ def node_config(cluster: Cluster, host: Host) -> tuple[tuple[HostFile, ...], tup
 
 
 def node_services(
-    files: tuple[HostFile, ...], units: tuple[UnitFile, ...]
+    files: tuple[HostFile, ...],
+    units: tuple[UnitFile, ...],
+    binaries: tuple[KubeBinary, ...] = (),
 ) -> tuple[ServiceSettings, ...]:
-    """Each unit with the digest of its unit text and its config file (same order)."""
+    """Each unit with the digest of its unit text, its config file (same order) and its
+    binary's content, so a new binary restarts the service too."""
+    built = binary_digests(binaries)
     pairs = zip(units, files, strict=True)
     return tuple(
         ServiceSettings(
-            u.name.removesuffix(".service"), settings_digest(u.content, f.data.decode())
+            name := u.name.removesuffix(".service"),
+            settings_digest(u.content, f.data.decode(), built.get(name, "")),
         )
         for u, f in pairs
     )
@@ -152,10 +158,12 @@ class KubeletStartTask(BinaryModeTask):
     description: ClassVar[str] = "start kubelet and kube-proxy on every node"
 
     def build(self, ctx: PlanContext) -> Fragment:
-        cluster = cluster_of(ctx)
+        cluster, work = cluster_of(ctx), work_dir_of(ctx)
+        version = kube_version(cluster)
         fragment = Fragment(self.name)
         for host in node_hosts(cluster):
-            step = StartKubeServices(node_services(*node_config(cluster, host)))
+            binaries = kube_binaries(work, node_binaries(cluster), version, host.arch)
+            step = StartKubeServices(node_services(*node_config(cluster, host), binaries))
             fragment.add(step, host.name, id=part_id(step.name, "node", host.name))
         return fragment
 

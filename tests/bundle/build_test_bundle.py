@@ -44,12 +44,18 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kubexm.config import load
+from kubexm.apis.v1alpha1.cluster import Cluster
+from kubexm.config import load, load_text
+from kubexm.errors import ArtifactError
+from kubexm.resource.bom import default_versions
 from kubexm.resource.bundle import build_bundle
 from kubexm.resource.bundle_manifest import BundleManifest, Label
 from kubexm.resource.model import ArtifactSet, FileArtifact, ImageArtifact, OSPackageSet
 from kubexm.resource.oci import image_archive_name, layer_from_files, write_oci_archive
+from kubexm.resource.os_gather import apt_closure
+from kubexm.resource.resolve import file_artifact, resolve_artifacts
 from kubexm.util.hashing import sha256_file
+from kubexm.util.yamlio import dump_yaml, load_yaml_plain
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -94,6 +100,7 @@ STANDIN_FILES = {
     "kubelet": "kubelet.py",
     "kube-proxy": "kube_proxy.py",
     "kubeadm": "kubeadm.py",
+    "crictl": "crictl.py",
 }
 BUSYBOX_APPLETS = ("sh", "ls", "cat", "echo", "sleep", "hostname", "id", "ps", "wget", "nc")
 
@@ -149,9 +156,12 @@ def upstream_version(debian_version: str) -> str:
 
 def os_package_closure() -> list[str]:
     """OS_PACKAGES and every real package they depend on, as apt resolves it."""
-    skip = ("recommends", "suggests", "conflicts", "breaks", "replaces", "enhances")
-    out = _run(["apt-cache", "depends", "--recurse", *(f"--no-{s}" for s in skip), *OS_PACKAGES])
-    return sorted({line for line in out.splitlines() if line and line[0] not in " <"})
+    if shutil.which("apt-cache") is None:
+        raise TestBundleUnavailable("apt-cache is not installed")
+    try:
+        return apt_closure(OS_PACKAGES)
+    except ArtifactError as exc:
+        raise TestBundleUnavailable(str(exc)) from exc
 
 
 def cache_key(versions: dict[str, str]) -> str:
@@ -330,6 +340,46 @@ def _runtime_releases(files: list[FileArtifact], cache: Path) -> list[FileArtifa
     return out
 
 
+# Files a config cannot pin a version for: the BOM key that names the version kubexm looks for.
+RETARGETED = {"runc": "runc", "cni-plugins": "cni_plugins"}
+# Stand-in CNI manifests (tests/e2e/standins/manifests/): component -> (BOM key, file there).
+MANIFEST_STANDINS = {
+    "calico-manifest": ("calico", "calico.yaml"),
+    "flannel-manifest": ("flannel", "kube-flannel.yml"),
+}
+
+
+def _retarget(
+    files: list[FileArtifact], kubernetes_version: str, cache: Path
+) -> list[FileArtifact]:
+    """Place Debian's runc and CNI plugins under the versions the BOM names for this Kubernetes
+    minor (a config cannot pin those two, so kubexm looks for exactly those files); the
+    bundle labels them ``stand-in``, since they are not the upstream files of that version."""
+    wanted = default_versions(kubernetes_version)
+    out = [f for f in files if f.component not in RETARGETED]
+    for component, key in RETARGETED.items():
+        source = next(f for f in files if f.component == component)
+        target = file_artifact(component, wanted[key], ARCH)
+        target = FileArtifact(component, target.version, ARCH, target.filename, source.url)
+        _place(cache / source.cache_path, cache / target.cache_path)
+        out.append(target)
+    return out
+
+
+def _manifest_standins(kubernetes_version: str, cache: Path) -> list[FileArtifact]:
+    """The stand-in calico and flannel manifests, under the versions the BOM names."""
+    wanted = default_versions(kubernetes_version)
+    out = []
+    for component, (key, name) in MANIFEST_STANDINS.items():
+        target = file_artifact(component, wanted[key], ARCH)
+        target = FileArtifact(
+            component, target.version, ARCH, target.filename, "stand-in:tests/e2e/standins"
+        )
+        _place(STANDIN_DIR / "manifests" / name, cache / target.cache_path)
+        out.append(target)
+    return out
+
+
 def _unpack(deb: Path, dest: Path) -> None:
     """``dpkg-deb -x`` into a temporary folder renamed when done (a crash leaves no half)."""
     partial = dest.with_name(dest.name + ".part")
@@ -375,17 +425,61 @@ def _standins(kubernetes_version: str, cache: Path) -> list[FileArtifact]:
     return files
 
 
+def _crictl(kubernetes_version: str, cache: Path) -> FileArtifact:
+    """The crictl stand-in in upstream's release form, a tarball holding ``crictl``."""
+    want = file_artifact("crictl", default_versions(kubernetes_version)["crictl"], ARCH)
+    artifact = FileArtifact("crictl", want.version, ARCH, want.filename, "stand-in")
+    target = cache / artifact.cache_path
+    script = cache / "crictl-standin" / "crictl"
+    write_standin("crictl", f"v{want.version}", script)
+    partial = target.with_name(target.name + ".part")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(partial, "w:gz") as tar:
+        tar.add(script, arcname="crictl")
+    partial.replace(target)
+    return artifact
+
+
+def config_variants(config: Path) -> list[Cluster]:
+    """The test config as kubeadm and as binary (kubexm) control plane: the images either
+    needs are in the bundle."""
+    data = load_yaml_plain(config.read_text(encoding="utf-8"))
+    out = []
+    for kind in ("kubeadm", "kubexm"):
+        data["spec"]["kubernetes"]["type"] = kind
+        out.append(load_text(dump_yaml(data), source=str(config)).cluster)
+    return out
+
+
+def _standin_images(config: Path, debs: Path, images: Path) -> list[ImageArtifact]:
+    """Every image the config variants need, each a copy of the busybox image under the
+    image's own name (purpose ``stand-in``): the stand-in kubelet runs no container, but the
+    runtime import and the bundle checks see every image by name."""
+    wanted = {i.source: i for c in config_variants(config) for i in resolve_artifacts(c).images}
+    layer = _busybox_layer(debs)
+    out = []
+    for source in sorted(wanted):
+        archive = images / image_archive_name(source)
+        if not archive.is_file():
+            write_oci_archive(archive, source, {ARCH: layer})
+        out.append(ImageArtifact(source, wanted[source].target, "stand-in", (ARCH,)))
+    return out
+
+
+def _busybox_layer(debs: Path) -> bytes:
+    unpacked = debs / "x" / "busybox-static"
+    if not unpacked.is_dir():
+        _unpack(next(debs.glob("busybox-static_*.deb")), unpacked)
+    busybox = (unpacked / "bin" / "busybox").read_bytes()
+    links = {f"bin/{applet}": "busybox" for applet in BUSYBOX_APPLETS}
+    return layer_from_files({"bin/busybox": busybox}, symlinks=links)
+
+
 def _busybox_image(debs: Path, images: Path) -> ImageArtifact:
     archive = images / image_archive_name(BUSYBOX_REF)
     if not archive.is_file():
-        unpacked = debs / "x" / "busybox-static"
-        if not unpacked.is_dir():
-            _unpack(next(debs.glob("busybox-static_*.deb")), unpacked)
-        busybox = (unpacked / "bin" / "busybox").read_bytes()
-        links = {f"bin/{applet}": "busybox" for applet in BUSYBOX_APPLETS}
-        layer = layer_from_files({"bin/busybox": busybox}, symlinks=links)
         images.mkdir(parents=True, exist_ok=True)
-        write_oci_archive(archive, BUSYBOX_REF, {ARCH: layer})
+        write_oci_archive(archive, BUSYBOX_REF, {ARCH: _busybox_layer(debs)})
     return ImageArtifact(BUSYBOX_REF, BUSYBOX_REF, "test", (ARCH,))
 
 
@@ -409,17 +503,21 @@ def prepare(config: Path = DEFAULT_CONFIG) -> tuple[ArtifactSet, dict[str, Label
         _download_debs(binary_packages, versions, debs)
         _download_debs(closure, versions, root / "os" / f"{OS_ID}-{OS_VERSION}" / ARCH)
         files = _etcd_tarball(_extract_binaries(debs, versions, root / "cache"), root / "cache")
-        files = _runtime_releases(files, root / "cache")
+        files = _retarget(_runtime_releases(files, root / "cache"), version, root / "cache")
         files.append(_kubectl(root, root / "cache"))
         files += _standins(version, root / "cache")
+        files += _manifest_standins(version, root / "cache")
+        files.append(_crictl(version, root / "cache"))
         image = _busybox_image(debs, root / "images")
+        standin_images = _standin_images(config, debs, root / "images")
     artifacts = ArtifactSet(
         files=tuple(sorted(files)),
-        images=(image,),
+        images=(image, *standin_images),
         os_packages=(OSPackageSet(OS_ID, OS_VERSION, ARCH, OS_PACKAGES),),
         arches=(ARCH,),
     )
-    labels: dict[str, Label] = {name: "stand-in" for name in STANDINS}
+    substitutes = (*STANDINS, *RETARGETED, *MANIFEST_STANDINS, "crictl")
+    labels: dict[str, Label] = {name: "stand-in" for name in substitutes}
     return artifacts, labels, root, version
 
 

@@ -739,7 +739,34 @@ def register_node(api: Client, state: NodeState, version: str) -> None:
     )
 
 
+CNI_ANNOTATION = "standin.kubexm.io/cni-config"
+
+
+def install_cni_config(api: Client) -> None:
+    """Stand in for a CNI DaemonSet's install-cni init container, since no container runs
+    here: a DaemonSet annotated ``standin.kubexm.io/cni-config: <configmap>/<key>/<file>``
+    (only the stand-in CNI manifests in tests/e2e/standins/manifests carry it) has that
+    ConfigMap key written to /etc/cni/net.d/<file>, as the init container would copy it."""
+    if cni_configured():
+        return
+    code, data = api.call("GET", "/apis/apps/v1/daemonsets")
+    for item in data.get("items", []) if code == 200 else []:
+        spec = item.get("metadata", {}).get("annotations", {}).get(CNI_ANNOTATION, "")
+        parts = spec.split("/")
+        if len(parts) != 3:
+            continue
+        namespace = item["metadata"].get("namespace", "default")
+        code, cm = api.call("GET", f"/api/v1/namespaces/{namespace}/configmaps/{parts[0]}")
+        content = cm.get("data", {}).get(parts[1]) if code == 200 else None
+        if content:
+            target = root_path(CNI_DIR) / parts[2]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(content, encoding="utf-8")
+            log(f"stand-in install-cni: wrote {target} from {namespace}/{parts[0]}")
+
+
 def update_node_status(api: Client, state: NodeState, version: str) -> None:
+    install_cni_config(api)
     status = node_status(state, version)
     ready = status["conditions"][-1]["status"] == "True"
     if ready != state.cni_ready:

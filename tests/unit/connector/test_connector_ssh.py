@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import hashlib
 import os
 import shutil
 import socket
@@ -16,6 +17,7 @@ import asyncssh
 import pytest
 from loopback_sshd import NOPASSWD_USER, PASSPHRASE, PASSWORD, SUDO_USER, LoopbackSSHD
 
+from kubexm.connector import ssh
 from kubexm.connector.hostkeys import HostKeyPolicy, KnownHosts
 from kubexm.connector.settings import SSHSettings
 from kubexm.connector.ssh import (
@@ -496,6 +498,106 @@ async def test_put_with_sudo_stages_and_installs_as_root(sudo_conn: SSHConnectio
 async def test_put_without_permission_raises_transfer_error(sudo_conn: SSHConnection) -> None:
     with pytest.raises(TransferError, match="upload to /etc/kubexm-denied"):
         await sudo_conn.put(b"x", "/etc/kubexm-denied")
+
+
+@pytest.fixture
+def stream_everything(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stream every local file, in 7-byte chunks, so small test files take the bulk path."""
+    monkeypatch.setattr(ssh, "STREAM_MIN_BYTES", 1)
+    monkeypatch.setattr(ssh, "STREAM_CHUNK", 7)
+
+
+@pytest.mark.sshd
+@pytest.mark.usefixtures("stream_everything")
+async def test_put_of_a_large_file_streams_it_and_renames(
+    root_conn: SSHConnection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "blob"
+    source.write_bytes(os.urandom(1000))
+    streamed: list[str] = []
+    original = root_conn.stream_file
+
+    async def spy(src: Path, path: str) -> None:
+        streamed.append(path)
+        await original(src, path)
+
+    monkeypatch.setattr(root_conn, "stream_file", spy)
+    folder = f"/tmp/kubexm-stream-{os.getpid()}"
+
+    assert await root_conn.put(source, f"{folder}/blob", mode=0o640)
+    seen = await root_conn.run(
+        f"stat -c %a {folder}/blob; sha256sum < {folder}/blob; ls -A {folder}"
+    )
+    await root_conn.run(f"rm -rf {folder}")
+
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    assert seen.stdout == f"640\n{digest}  -\nblob\n"
+    assert len(streamed) == 1 and streamed[0].startswith(f"{folder}/.blob.kubexm-")
+
+
+@pytest.mark.sshd
+async def test_stream_file_creates_a_private_file(root_conn: SSHConnection, tmp_path: Path) -> None:
+    (tmp_path / "f").write_bytes(b"x" * 100)
+    target = f"/tmp/kubexm-private-{os.getpid()}"
+
+    await root_conn.stream_file(tmp_path / "f", target)
+    seen = await root_conn.run(f"stat -c '%a %s' {target}; rm -f {target}")
+
+    assert seen.stdout == "600 100\n"
+
+
+@pytest.mark.sshd
+@pytest.mark.parametrize(
+    ("target", "cause"),
+    [("/etc/hostname", "File exists"), ("/nonexistent/f", "Directory nonexistent")],
+    ids=["existing-file", "missing-folder"],
+)
+@pytest.mark.usefixtures("stream_everything")
+async def test_stream_file_failure_carries_the_shell_message(
+    root_conn: SSHConnection, tmp_path: Path, target: str, cause: str
+) -> None:
+    (tmp_path / "f").write_bytes(b"y" * 5000)
+
+    with pytest.raises(CommandError, match=cause):
+        await root_conn.stream_file(tmp_path / "f", target)
+
+
+@pytest.mark.sshd
+@pytest.mark.usefixtures("stream_everything")
+async def test_put_sends_no_eof_and_leaves_nothing_when_reading_fails(
+    root_conn: SSHConnection, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def failing(src: Path) -> Iterator[bytes]:
+        yield b"first part"
+        raise OSError("read error on the local disk")
+
+    monkeypatch.setattr(ssh, "_chunks", failing)
+    (tmp_path / "f").write_bytes(b"z" * 100)
+    folder = f"/tmp/kubexm-broken-{os.getpid()}"
+
+    with pytest.raises(TransferError, match="read error on the local disk"):
+        await root_conn.put(tmp_path / "f", f"{folder}/f")
+    left = await root_conn.run(f"ls -A {folder}; rm -rf {folder}")
+
+    assert left.stdout == ""
+
+
+@pytest.mark.sshd
+@needs_sudo
+@pytest.mark.usefixtures("stream_everything")
+async def test_put_with_sudo_streams_a_large_file_then_installs_it(
+    sudo_conn: SSHConnection, tmp_path: Path
+) -> None:
+    (tmp_path / "f").write_bytes(b"root bulk\n" * 10)
+    target = f"/etc/kubexm-sudo-stream-{os.getpid()}"
+
+    assert await sudo_conn.put(tmp_path / "f", target, mode=0o600, sudo=True)
+    assert not await sudo_conn.put(tmp_path / "f", target, mode=0o600, sudo=True)
+    seen = await sudo_conn.run(f"stat -c '%a %U %s' {target}; rm -f {target}", sudo=True)
+    leftovers = await sudo_conn.run(f"find /tmp -maxdepth 1 -name '.kubexm-*' -user {SUDO_USER}")
+
+    assert seen.stdout == "600 root 100\n"
+    assert leftovers.stdout == ""
 
 
 @pytest.mark.sshd

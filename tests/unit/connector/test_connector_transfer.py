@@ -227,3 +227,41 @@ async def test_put_removes_the_temp_file_when_the_rename_fails() -> None:
         await transfer.put(ops, DATA, "/etc/x", mode=0o600, owner=None, sudo=False)
 
     assert ops.commands[-1][0].startswith("rm -f -- /etc/.x.kubexm-")
+
+
+def _counting_sha256(monkeypatch: pytest.MonkeyPatch) -> list[Path | bytes]:
+    """Record every local hash ``put`` computes (the real digest is still returned)."""
+    hashed: list[Path | bytes] = []
+
+    def counting(src: Path | bytes) -> str:
+        hashed.append(src)
+        return local_sha256(src)
+
+    monkeypatch.setattr(transfer, "local_sha256", counting)
+    return hashed
+
+
+async def test_put_of_a_new_file_does_not_hash_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    hashed = _counting_sha256(monkeypatch)
+    (tmp_path / "big").write_bytes(DATA)
+    ops = FakeOps(state="")
+
+    assert await transfer.put(ops, tmp_path / "big", "/opt/x", mode=0o644, owner=None, sudo=False)
+
+    assert hashed == [] and len(ops.uploads) == 1
+
+
+@pytest.mark.parametrize(
+    ("is_root", "sudo"), [(True, False), (False, True)], ids=["direct", "staged"]
+)
+async def test_put_over_an_existing_file_hashes_it_once(
+    monkeypatch: pytest.MonkeyPatch, is_root: bool, sudo: bool
+) -> None:
+    hashed = _counting_sha256(monkeypatch)
+    ops = FakeOps(state=f"644 root:root\n{DIGEST}  /etc/x\n", is_root=is_root)
+
+    changed = await transfer.put(ops, DATA, "/etc/x", mode=0o644, owner=None, sudo=sudo)
+
+    assert changed is False and hashed == [DATA] and ops.uploads == []

@@ -81,6 +81,12 @@ def test_kubexm_kh_puts_load_balancer_hosts_after_masters_with_the_vip(tmp_path:
     assert spec["kubernetes"]["type"] == "kubexm"
 
 
+def test_cni_choice_is_written(tmp_path: Path) -> None:
+    doc = doc_of(lab_cluster_yaml(state_of(tmp_path, 3), LabTopology(cni="flannel")))
+
+    assert doc["spec"]["network"] == {"plugin": "flannel"}
+
+
 def test_internal_haproxy_needs_no_address(tmp_path: Path) -> None:
     doc = doc_of(lab_cluster_yaml(state_of(tmp_path, 4), LabTopology(masters=3, lb="haproxy")))
 
@@ -100,6 +106,8 @@ def test_bundle_versions_and_machine_limits_become_settings_with_reasons(
     assert spec["kubernetes"]["containerRuntime"] == {"type": "containerd", "version": "1.6.20"}
     assert spec["kubernetes"]["kubeProxy"] == {"mode": "iptables"}
     assert spec["etcd"] == {"type": "kubexm", "version": "3.4.23"}
+    assert spec["network"] == {"plugin": "calico"}
+    assert spec["storage"] == {"openebs": {"enabled": False}}
     assert spec["preflight"]["skipChecks"] == ["cgroup", "runtime-version"]
     assert "cgroup v1" in text and "containerd 1.6.20" in text
 

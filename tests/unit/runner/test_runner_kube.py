@@ -91,3 +91,16 @@ async def test_ensure_manifest_raises_when_diff_fails(host: Host, fake: FakeConn
     with pytest.raises(CommandError) as info:
         await ensure_manifest(host, MANIFEST)
     assert "API server" in info.value.hint
+
+
+async def test_ensure_manifest_applies_when_its_namespace_does_not_exist_yet(
+    host: Host, fake: FakeConnection
+) -> None:
+    missing = 'Error from server (NotFound): namespaces "kube-flannel" not found\n'
+    fake.script("diff -f -", Result(2, "", missing))
+    fake.script("apply -f -", OK)
+
+    result = await ensure_manifest(host, MANIFEST, name="flannel")
+
+    assert result.changed
+    assert any("apply -f -" in cmd for cmd in fake.ran)

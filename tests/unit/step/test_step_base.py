@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -147,3 +148,30 @@ def test_register_step_checks_name_and_title() -> None:
 
     with pytest.raises(PlanError, match="has no title"):
         register_step(NoTitle)
+
+
+@dataclass(frozen=True)
+class InstallLocal(Step):
+    name = "demo/install-local"
+    title = "Install a local file"
+    source: Path
+
+    async def check(self, ctx: StepContext) -> bool:
+        return True
+
+    async def run(self, ctx: StepContext) -> None:
+        return None
+
+
+def test_a_local_file_input_changes_the_fingerprint_when_the_file_changes(tmp_path: Path) -> None:
+    source = tmp_path / "kubelet"
+    source.write_bytes(b"one")
+    before = InstallLocal(source).fingerprint()
+    os.utime(source, ns=(1, 1))
+    source.write_bytes(b"two!")
+
+    assert InstallLocal(source).fingerprint() != before
+    assert (
+        InstallLocal(tmp_path / "absent").fingerprint()
+        == InstallLocal(tmp_path / "absent").fingerprint()
+    )

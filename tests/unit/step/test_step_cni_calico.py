@@ -100,8 +100,8 @@ def test_explicit_pools_are_refused_not_ignored() -> None:
 def test_a_manifest_without_calico_node_is_an_artifact_error() -> None:
     network, images = net()
     text = TEXT.replace(
-        "name: calico-node\n  namespace: kube-system\n  labels",
-        "name: x\n  namespace: kube-system\n  labels",
+        "name: calico-node\n  namespace: kube-system\n  annotations",
+        "name: x\n  namespace: kube-system\n  annotations",
     )
 
     with pytest.raises(ArtifactError, match="DaemonSet 'calico-node'"):

@@ -128,3 +128,22 @@ def test_runtime_units(runtime: str, units: tuple[str, ...], tmp_path: Path) -> 
     ctx = ctx_for(text, tmp_path, binaries=())
     assert runtime_units(ctx.config) == units
     assert [h.name for h in node_hosts(ctx.config)] == ["m1", "m2", "w1"]
+
+
+def test_a_new_kubelet_binary_changes_the_service_digest(tmp_path: Path) -> None:
+    from kubexm.step.kubernetes.install_kube_binaries import KubeBinary
+    from kubexm.step.kubernetes.upload_kube_pki import HostFile
+    from kubexm.step.kubernetes.write_kube_config import UnitFile
+    from kubexm.task.kubelet import node_services
+
+    binary = tmp_path / "kubelet"
+    binary.write_bytes(b"build one")
+    files = (HostFile("/var/lib/kubelet/config.yaml", b"kind: KubeletConfiguration\n"),)
+    units = (UnitFile("kubelet.service", "[Service]\nExecStart=/usr/local/bin/kubelet\n"),)
+    before = node_services(files, units, (KubeBinary("kubelet", binary),))
+    binary.write_bytes(b"build two, longer")
+
+    after = node_services(files, units, (KubeBinary("kubelet", binary),))
+
+    assert before[0].service == after[0].service == "kubelet"
+    assert before[0].digest != after[0].digest
