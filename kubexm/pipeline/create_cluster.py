@@ -12,9 +12,12 @@ nothing for the other type. Modules that find nothing to do for the config plan 
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import kubexm.module as module_package
 from kubexm.module import MODULES, Module
 from kubexm.module.etcd import EtcdModule
 from kubexm.module.lb import LBModule
@@ -38,8 +41,16 @@ KUBERNETES_MODULES = (
 )
 
 
+def import_modules() -> None:
+    """Import every module file of ``kubexm.module``: a module registers its name when its
+    file is imported, and nothing else imports the Kubernetes layer."""
+    for info in pkgutil.iter_modules(module_package.__path__):
+        importlib.import_module(f"{module_package.__name__}.{info.name}")
+
+
 def kubernetes_modules() -> list[Module]:
     """The registered modules of the Kubernetes layer, in run order."""
+    import_modules()
     return [MODULES.get(name)() for name in KUBERNETES_MODULES if name in MODULES]
 
 
@@ -77,4 +88,6 @@ class CreateClusterPipeline(Pipeline):
                 stages.append(parallel("runtime-and-etcd", pending))
                 pending = []
             stages.append(fragment)
+        if pending:
+            stages.append(parallel("runtime-and-etcd", pending))
         return Graph.from_fragment(sequence(self.name, stages), self.name)

@@ -10,6 +10,7 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
+import http.client
 import ipaddress
 import json
 import os
@@ -634,13 +635,28 @@ class Api:
             headers["Authorization"] = f"Bearer {self.token}"
         if ctype:
             headers["Content-Type"] = ctype
-        status, data = https_request(
-            self.server + path, self.context, method, body, timeout=10.0, headers=headers
-        )
+        status, data = self._send(method, path, body, headers)
         try:
             return status, json.loads(data) if data else {}
         except ValueError:
             return status, {"message": data.decode(errors="replace")[:200]}
+
+    def _send(
+        self, method: str, path: str, body: Any, headers: dict[str, str]
+    ) -> tuple[int, bytes]:
+        """One request, retried for up to 60 s while the connection fails (a load balancer
+        in front of an apiserver that is still starting closes connections), as kubeadm's
+        API client retries with backoff."""
+        deadline = time.monotonic() + 60.0
+        while True:
+            try:
+                return https_request(
+                    self.server + path, self.context, method, body, timeout=10.0, headers=headers
+                )
+            except (OSError, ssl.SSLError, http.client.HTTPException):
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(1.0)
 
     def must(self, method: str, path: str, body: Any = None, ctype: str = "") -> Any:
         status, data = self.call(method, path, body, ctype)
