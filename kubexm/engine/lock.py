@@ -9,8 +9,10 @@ Both record holder, command, pid and time, so the error names who holds them.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import getpass
 import json
+import logging
 import os
 import shlex
 import socket
@@ -24,6 +26,7 @@ from kubexm.errors import StateError, StepError
 from kubexm.plan import NO_RETRY, Fragment, RetryPolicy, StepContext, node_id
 
 LOCK_FILE = "lock"
+_log = logging.getLogger(__name__)
 HOST_LOCK_DIRS = ("/var/lock", "/run")
 
 
@@ -90,8 +93,9 @@ def pid_alive(pid: int) -> bool:
 class WorkDirLock:
     """The lock on ``<work dir>/lock``; use as a context manager.
 
-    ``acquire`` raises ``StateError`` when another run holds it, naming the holder; when the
-    holder's process is dead the error says the lock is stale and how to clear it.
+    ``acquire`` raises ``StateError`` when another live run holds it, naming the holder. A
+    lock left by a dead kubexm process of this machine (a killed run) is taken over, so
+    running the command again resumes; takeovers are serialised by ``flock`` on a guard file.
     """
 
     def __init__(self, work_dir: Path, command: str) -> None:
@@ -101,13 +105,30 @@ class WorkDirLock:
 
     def acquire(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        except FileExistsError:
-            raise self._held_error() from None
+        guard = self.path.with_name(self.path.name + ".guard")
+        with guard.open("a") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                self._create()
+            except FileExistsError:
+                self._take_over_stale()
+
+    def _create(self) -> None:
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(self.info.to_json() + "\n")
         self._held = True
+
+    def _take_over_stale(self) -> None:
+        try:
+            other = LockInfo.parse(self.path.read_text(encoding="utf-8"))
+        except OSError:
+            other = None
+        if other is None or not other.is_stale_here():
+            raise self._held_error()
+        _log.warning("taking over the lock of %s, which is no longer running", other.describe())
+        self.path.unlink(missing_ok=True)
+        self._create()
 
     def _held_error(self) -> StateError:
         try:
@@ -118,11 +139,6 @@ class WorkDirLock:
             return StateError(
                 f"the cluster work dir is locked by an unreadable lock file {self.path}",
                 f"if no kubexm run is active, remove {self.path}",
-            )
-        if other.is_stale_here():
-            return StateError(
-                f"stale lock {self.path}: held by {other.describe()}, which is no longer running",
-                f"remove {self.path} and run the command again",
             )
         return StateError(
             f"another kubexm run holds the cluster work dir: {other.describe()}",

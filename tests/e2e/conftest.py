@@ -30,7 +30,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.lab)
     # Tests that need a machine with no lab (the full up/down cycle) run before any test
     # brings up the shared session lab, otherwise they could only skip.
-    items.sort(key=lambda item: "clean_machine" not in getattr(item, "fixturenames", ()))
+    # The same for tests that bring up a lab of their own size (cluster_lab).
+    own = ("clean_machine", "cluster_lab")
+    items.sort(key=lambda item: not any(f in getattr(item, "fixturenames", ()) for f in own))
 
 
 def lab_unavailable_reason() -> str | None:

@@ -45,13 +45,24 @@ def test_work_dir_lock_keeps_a_second_run_out(tmp_path: Path) -> None:
     assert not (tmp_path / "lock").exists()
 
 
-def test_stale_work_dir_lock_is_reported_with_how_to_clear(tmp_path: Path) -> None:
+def test_a_killed_runs_work_dir_lock_is_taken_over(tmp_path: Path) -> None:
     stale = LockInfo.current("create cluster")
     stale = LockInfo(stale.holder, stale.command, _dead_pid(), stale.time)
     (tmp_path / "lock").write_text(stale.to_json())
-    with pytest.raises(StateError, match="stale lock") as err:
+
+    with WorkDirLock(tmp_path, "create cluster"):
+        doc = json.loads((tmp_path / "lock").read_text())
+        assert doc["pid"] == os.getpid()
+    assert not (tmp_path / "lock").exists()
+
+
+def test_a_lock_of_another_machine_is_never_taken_over(tmp_path: Path) -> None:
+    other = LockInfo("ops@elsewhere", "create cluster", _dead_pid(), 1.0)
+    (tmp_path / "lock").write_text(other.to_json())
+
+    with pytest.raises(StateError, match="ops@elsewhere"):
         WorkDirLock(tmp_path, "create cluster").acquire()
-    assert f"remove {tmp_path / 'lock'}" in err.value.hint
+    assert "ops@elsewhere" in (tmp_path / "lock").read_text()
 
 
 def test_unreadable_lock_file_is_reported(tmp_path: Path) -> None:
