@@ -179,7 +179,9 @@ def place_control_plane_standins(state: LabState, bundle: Path, tmp_path: Path) 
     with tarfile.open(bundle, "r:gz") as archive:
         for name in CONTROL_PLANE_STANDINS:
             member = next(m for m in archive.getmembers() if m.name.endswith(f"/{name}"))
-            (tmp_path / name).write_bytes(archive.extractfile(member).read())  # type: ignore[union-attr]  # a regular file member
+            stream = archive.extractfile(member)
+            assert stream is not None, f"{member.name} is not a regular file"
+            (tmp_path / name).write_bytes(stream.read())
     for host in state.hosts[:3]:
         for name in CONTROL_PLANE_STANDINS:
             argv = [
