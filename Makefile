@@ -27,9 +27,9 @@ lint: setup
 test: setup
 	bash scripts/check.sh --tests-only
 
-# For now the main job is: a sample config must validate. It grows with the CLI.
+# The main job: lab hosts on this machine and a cluster deployed onto them (needs root).
 run: setup
-	$(BIN)/kubexm config sample | $(BIN)/kubexm config validate -f -
+	bash scripts/lab-cluster.sh
 
 clean:
 	rm -rf .mypy_cache .ruff_cache .pytest_cache .import_linter_cache .hypothesis build dist *.egg-info

@@ -22,7 +22,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"{'hosts':>5}  {'node layer':>10}  {'changed':>7}  {'second run':>10}  {'changed':>7}")
     for hosts in args.hosts or [3, 6]:
-        first, second = measure(hosts, ["--masters", "1"])
+        first, second = measure(hosts, ["--masters", "1", "--cni", "flannel"])
         print(
             f"{hosts:>5}  {first.node_layer:>9.1f}s  {first.changed:>7}  "
             f"{second.seconds:>9.1f}s  {second.changed:>7}"

@@ -363,8 +363,10 @@ class KubeadmInitTask(_KubeadmTask):
         cluster = cluster_of(ctx)
         first = first_master(cluster)
         node = node_settings(cluster, first, joining=False)
-        config = render_init(cluster_settings(cluster), node)
-        steps = (WriteKubeadmConfig(config), InitControlPlane(), WriteAdminKubeconfig())
+        settings = cluster_settings(cluster)
+        config = render_init(settings, node)
+        init = InitControlPlane(kube_proxy=settings.kube_proxy is not None)
+        steps = (WriteKubeadmConfig(config), init, WriteAdminKubeconfig())
         fragment = Fragment(self.name)
         fragment.chain((step, first.name) for step in steps)
         return fragment

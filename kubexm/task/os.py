@@ -271,7 +271,8 @@ def _offline_step(
             "spec.global.offlineMode: false",
         )
     if manager != "apt":
-        # TODO(#6): resolve rpm dependencies among local files — when rpm hosts go offline.
+        # Offline rpm hosts are out of scope for now: picking the .rpm files a host needs
+        # means resolving rpm dependencies among them, which no rpm host here can test.
         raise PlanError(
             f"[{host}] installing OS packages from local files needs apt; this host uses {manager}",
             "install the base packages on the host from a local repository (ISO), then set "

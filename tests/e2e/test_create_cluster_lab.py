@@ -12,6 +12,8 @@ The Kubernetes binaries are the labelled stand-ins of the test bundle (tests/e2e
 etcd, containerd, runc, haproxy, keepalived and kubectl are real. In kubeadm mode the control
 plane runs as static pods whose images would carry the binaries; the stand-in kubelet runs each
 static pod's command from /usr/local/bin instead, so the test puts the three stand-ins there.
+With ``KUBEXM_E2E_BUNDLE`` set to a bundle made by ``kubexm download``, the same tests run the
+real binaries from it (and place no stand-ins).
 Each test brings up its own lab (no other lab may be up) and takes it down at the end.
 """
 
@@ -54,7 +56,8 @@ CONTROL_PLANE_STANDINS = ("kube-apiserver", "kube-controller-manager", "kube-sch
 
 @pytest.fixture
 def cluster_lab() -> Iterator[LabState]:
-    """Seven fresh lab hosts for one test, taken down afterwards."""
+    """Seven fresh lab hosts for one test, taken down afterwards (kept with
+    ``KUBEXM_LAB_KEEP=1``, for a look at a failure)."""
     try:
         check_prerequisites()
     except Exception as error:
@@ -66,11 +69,22 @@ def cluster_lab() -> Iterator[LabState]:
         state = up(HOSTS, paths=paths).state
         yield state
     finally:
-        down(paths)
+        if os.environ.get("KUBEXM_LAB_KEEP") != "1":
+            down(paths)
+
+
+def real_bundle() -> Path | None:
+    """``KUBEXM_E2E_BUNDLE``: a bundle from ``kubexm download`` (real binaries), if set."""
+    value = os.environ.get("KUBEXM_E2E_BUNDLE", "")
+    return Path(value) if value else None
 
 
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    real = real_bundle()
+    if real is not None:
+        assert real.is_file(), f"KUBEXM_E2E_BUNDLE={real}: no such file"
+        return real
     sys.path.insert(0, str(REPO / "tests" / "bundle"))
     import build_test_bundle as tb
 
@@ -197,7 +211,8 @@ def test_kubeadm_mode_ha_cluster_converges_after_a_random_kill(
 ) -> None:
     config = write_config(cluster_lab, "kubeadm", bundle, tmp_path)
     work = tmp_path / "work"
-    place_control_plane_standins(cluster_lab, bundle, tmp_path)
+    if real_bundle() is None:
+        place_control_plane_standins(cluster_lab, bundle, tmp_path)
     seed = int(os.environ.get("KUBEXM_KILL_SEED", str(int(time.time()))))
     delay = random.Random(seed).uniform(5.0, 90.0)
     sys.stderr.write(f"\nkilling the first run after {delay:.1f} s (KUBEXM_KILL_SEED={seed})\n")

@@ -17,6 +17,15 @@ from kubexm.step.kubeadm.render import ClusterSettings, EtcdSettings, NodeSettin
 KUBEADM = "/usr/local/bin/kubeadm"
 KUBECTL = "/usr/local/bin/kubectl"
 TOKEN = "k3x9ab.0123456789abcdef"
+CONTROL_PLANE = "node-role.kubernetes.io/control-plane"
+#: the ``kubeadm init phase`` commands after the control plane is up, with their sub-phases
+PHASES = {
+    "upload-config": ("all", "kubeadm", "kubelet"),
+    "mark-control-plane": ("",),
+    "bootstrap-token": ("",),
+    "kubelet-finalize": ("all", "enable-client-cert-rotation"),
+    "addon": ("all", "coredns", "kube-proxy"),
+}
 
 
 @dataclass
@@ -81,6 +90,10 @@ class FakeCluster:
     inits: int = 0
     joins: int = 0
     fail_join: bool = False
+    #: ``namespace/kind/name`` of the objects kubeadm made through the apiserver
+    objects: set[str] = field(default_factory=set)
+    control_planes: set[str] = field(default_factory=set)
+    phases: list[str] = field(default_factory=list)
 
     def install(self, fake: FakeConnection) -> FakeCluster:
         fake.on(KUBEADM, self.kubeadm)
@@ -99,9 +112,7 @@ class FakeCluster:
         if verb[0] == "init" and "phase" not in argv:
             return self._init(argv, fake)
         if verb[0] == "init":
-            assert argv[2:4] == ["phase", "upload-certs"], argv
-            self._config(argv, fake)
-            return Result(0, "[upload-certs] done\n", "")
+            return self._phase(argv, fake)
         if verb[0] == "join":
             return self._join(argv, fake)
         if verb == ["token", "create"]:
@@ -113,13 +124,50 @@ class FakeCluster:
         raise AssertionError(f"unexpected kubeadm call {argv}")
 
     def _init(self, argv: list[str], fake: FakeConnection) -> Result:
-        self._config(argv, fake)
+        text = self._config(argv, fake)
         self.inits += 1
         self.up = True
         self.nodes.add(fake.host)
         fake.write("/etc/kubernetes/admin.conf", "admin-kubeconfig\n", mode=0o600)
         fake.write("/etc/kubernetes/kubelet.conf", "kubelet\n", mode=0o600)
+        for phase in ("upload-config", "mark-control-plane", "bootstrap-token", "addon"):
+            self._apply(phase, "all", text, fake)
         return OK
+
+    def half_init(self, fake: FakeConnection) -> None:
+        """What an init killed after the control plane came up leaves: files, no objects."""
+        self.up = True
+        self.nodes.add(fake.host)
+        fake.write("/etc/kubernetes/admin.conf", "admin-kubeconfig\n", mode=0o600)
+        fake.write("/etc/kubernetes/kubelet.conf", "kubelet\n", mode=0o600)
+
+    def _phase(self, argv: list[str], fake: FakeConnection) -> Result:
+        """``kubeadm init phase <name> [sub] --config=F``, refused before the control plane
+        answers like kubeadm's own phases."""
+        words = [a for a in argv[3:] if not a.startswith("-")]
+        text = self._config(argv, fake)
+        if words == ["upload-certs"]:
+            return Result(0, "[upload-certs] done\n", "")
+        if not self.up:
+            return Result(1, "", "error execution phase: the apiserver does not answer\n")
+        sub = words[1] if len(words) > 1 else ""
+        assert sub in PHASES[words[0]], argv
+        self.phases.append(" ".join(words))
+        self._apply(words[0], sub, text, fake)
+        return OK
+
+    def _apply(self, phase: str, sub: str, text: str, fake: FakeConnection) -> None:
+        if phase == "upload-config":
+            self.objects |= {"kube-system/configmap/kubeadm-config"}
+        elif phase == "mark-control-plane":
+            self.control_planes.add(fake.host)
+        elif phase == "bootstrap-token":
+            self.objects.add("kube-public/configmap/cluster-info")
+        elif phase == "addon" and sub in ("all", "coredns"):
+            self.objects.add("kube-system/deployment/coredns")
+        proxy_off = "addon/kube-proxy" in text or "disabled: true" in text
+        if phase == "addon" and sub in ("all", "kube-proxy") and not proxy_off:
+            self.objects.add("kube-system/daemonset/kube-proxy")
 
     def _join(self, argv: list[str], fake: FakeConnection) -> Result:
         text = self._config(argv, fake)
@@ -139,6 +187,14 @@ class FakeCluster:
             return Result(0, "ok", "")
         if argv[-4:] == ["get", "nodes", "-o", "name"]:
             return Result(0, "".join(f"node/{n}\n" for n in sorted(self.nodes)), "")
+        if argv[-6:] == ["get", "nodes", "-l", CONTROL_PLANE, "-o", "name"]:
+            return Result(0, "".join(f"node/{n}\n" for n in sorted(self.control_planes)), "")
+        if "-n" in argv and argv[-2:] == ["-o", "name"]:
+            namespace = argv[argv.index("-n") + 1]
+            kind, name = argv[-4:-2]
+            if f"{namespace}/{kind}/{name}" in self.objects:
+                return Result(0, f"{kind}/{name}\n", "")
+            return Result(1, "", f'Error from server (NotFound): {kind} "{name}" not found\n')
         raise AssertionError(f"unexpected kubectl call {argv}")
 
 

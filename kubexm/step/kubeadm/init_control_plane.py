@@ -1,4 +1,4 @@
-"""Run ``kubeadm init`` on the first master unless its control plane already answers."""
+"""Run ``kubeadm init`` on the first master, or finish an init that stopped half-way."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from kubexm.plan import StepContext
 from kubexm.runner.host import Host, poll_script
 from kubexm.step.base import Step, register_step
 from kubexm.step.kubeadm.credentials import KUBEADM, KUBECTL
+from kubexm.step.kubeadm.init_phases import missing_objects, phase_commands
 from kubexm.step.kubeadm.write_kubeadm_config import KUBEADM_CONFIG
 from kubexm.util.shell import join
 
@@ -36,14 +37,18 @@ def readyz_command(port: int) -> str:
 @dataclass(frozen=True)
 class InitControlPlane(Step):
     """End state: the first master runs a control plane made by ``kubeadm init --config``
-    from the config ``WriteKubeadmConfig`` wrote; ``admin.conf`` exists and the local
-    apiserver answers ``/readyz``.
+    from the config ``WriteKubeadmConfig`` wrote: ``admin.conf`` exists, the local apiserver
+    answers ``/readyz``, and the objects kubeadm makes through it exist (``kube-system/
+    kubeadm-config``, ``kube-public/cluster-info``, the CoreDNS Deployment, the kube-proxy
+    DaemonSet when ``kube_proxy``, the node labelled control-plane).
 
-    ``check`` finds it done when both hold (a second run never calls kubeadm again). When
-    ``admin.conf`` exists but the apiserver does not answer, ``run`` waits for it (the kubelet
-    may be restarting the static pods) instead of running init over a half-made node. Fails
-    with ``CommandError`` when kubeadm fails (its output names the phase) and with
-    ``StepError`` when an existing control plane never answers.
+    ``check`` finds it done when all hold (a second run never calls kubeadm again). When
+    ``admin.conf`` exists, ``run`` never runs init over the half-made node: it waits for the
+    apiserver (the kubelet may be restarting the static pods), then, when an object is
+    missing (an init killed after the control plane came up), runs the remaining idempotent
+    ``kubeadm init phase`` commands with the same config. Fails with ``CommandError`` when
+    kubeadm fails (its output names the phase) and with ``StepError`` when an existing
+    control plane never answers.
     """
 
     name: ClassVar[str] = "kubeadm/init-control-plane"
@@ -52,24 +57,42 @@ class InitControlPlane(Step):
     timeout: ClassVar[float] = 1200.0
     port: int = 6443
     config_path: str = KUBEADM_CONFIG
+    kube_proxy: bool = True
 
     async def check(self, ctx: StepContext) -> bool:
         host = Host(ctx.conn, dry_run=True)
         if not await host.test(f"test -f {ADMIN_CONF}"):
             return False
-        return await host.test(readyz_command(self.port), timeout=30.0)
+        if not await host.test(readyz_command(self.port), timeout=30.0):
+            return False
+        return not await self._missing(host)
 
     async def run(self, ctx: StepContext) -> None:
         host = Host(ctx.conn)
         if await host.test(f"test -f {ADMIN_CONF}"):
             ctx.log.info("admin.conf exists: waiting for the control plane kubeadm made")
             await self._wait(host, hint=self._reset_hint(host.name))
+            await self._finish(ctx, host)
             return
 
         ctx.log.info("running kubeadm init")
         cmd = join([KUBEADM, "init", f"--config={self.config_path}"])
         await host.execute("run kubeadm init", cmd, timeout=self.timeout - 200.0)
         await self._wait(host, hint=f"see 'journalctl -u kubelet' on {host.name}")
+
+    async def _missing(self, host: Host) -> list[str]:
+        return await missing_objects(host, host.name, self.port, kube_proxy=self.kube_proxy)
+
+    async def _finish(self, ctx: StepContext, host: Host) -> None:
+        missing = await self._missing(host)
+        if not missing:
+            return
+        ctx.log.info(
+            "kubeadm init stopped before it made %s: running its remaining phases",
+            ", ".join(missing),
+        )
+        for phase, cmd in phase_commands(self.config_path, kube_proxy=self.kube_proxy):
+            await host.execute(f"run kubeadm init phase {phase}", cmd, timeout=300.0)
 
     async def _wait(self, host: Host, *, hint: str) -> None:
         cmd = poll_script(readyz_command(self.port), READY_TIMEOUT, interval=2.0)

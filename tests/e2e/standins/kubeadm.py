@@ -118,15 +118,45 @@ COMMAND_FLAGS: dict[str, dict[str, bool]] = {
     "certs certificate-key": {},
     "config validate": {"--config": False, "--allow-experimental-api": True},
 }  # fmt: skip
+# the init phases after the control plane is up: sub-phases ("" = none) and flags
+INIT_PHASES: dict[str, tuple[str, ...]] = {
+    "upload-config": ("all", "kubeadm", "kubelet"),
+    "mark-control-plane": ("",),
+    "bootstrap-token": ("",),
+    "kubelet-finalize": ("all", "enable-client-cert-rotation"),
+    "addon": ("all", "coredns", "kube-proxy"),
+}
+ADDON_CLI_FLAGS = {
+    "--apiserver-advertise-address": False, "--apiserver-bind-port": False,
+    "--control-plane-endpoint": False, "--feature-gates": False, "--image-repository": False,
+    "--kubernetes-version": False, "--pod-network-cidr": False, "--service-cidr": False,
+    "--service-dns-domain": False,
+}  # fmt: skip
+INIT_PHASE_FLAGS: dict[str, dict[str, bool]] = {
+    "upload-config": {"--config": False, "--cri-socket": False, "--dry-run": True},
+    "mark-control-plane": {"--config": False, "--dry-run": True, "--node-name": False},
+    "bootstrap-token": {"--config": False, "--dry-run": True, "--skip-token-print": True},
+    "kubelet-finalize": {"--cert-dir": False, "--config": False, "--dry-run": True},
+    "addon": {"--config": False, "--dry-run": True, **ADDON_CLI_FLAGS},
+}
+for _phase, _subs in INIT_PHASES.items():
+    for _sub in _subs:
+        _extra = {"--print-manifest": True} if _phase == "addon" and _sub != "all" else {}
+        COMMAND_FLAGS[f"init phase {_phase} {_sub}".strip()] = {
+            **INIT_PHASE_FLAGS[_phase],
+            **_extra,
+        }
 COMMANDS = sorted(COMMAND_FLAGS, key=lambda c: -len(c.split()))
 LIST_FLAGS = ("--skip-phases", "--ignore-preflight-errors", "--usages", "--groups")
 
 
 def split_command(argv: list[str]) -> tuple[str, list[str]]:
     """(``"token create"``, rest) — the longest known command the leading words name."""
-    words = [a for a in argv[:3] if not a.startswith("-")]
+    words = [a for a in argv[:4] if not a.startswith("-")]
     for command in COMMANDS:
         parts = command.split()
+        if words[:2] == ["init", "phase"] and len(parts) < 3:
+            break
         if words[: len(parts)] == parts:
             rest = list(argv)
             for part in parts:
@@ -1559,17 +1589,20 @@ def mark_control_plane(node: Node, api: Api, reg: dict[str, Any], timeout: float
     api.must("PATCH", path, patch, "application/merge-patch+json")
 
 
-def upload_config(node: Node, api: Api, kubelet: dict[str, Any]) -> None:
-    say(
-        '[upload-config] Storing the configuration used in ConfigMap "kubeadm-config" in the '
-        '"kube-system" Namespace'
-    )
-    cluster = {k: v for k, v in node.cluster.items()}
-    api.apply(
-        CONFIGMAPS, _configmap("kubeadm-config", {"ClusterConfiguration": yaml_text(cluster)})
-    )
-    say('[kubelet] Creating a ConfigMap "kubelet-config" in namespace kube-system')
-    api.apply(CONFIGMAPS, _configmap("kubelet-config", {"kubelet": yaml_text(kubelet)}))
+def upload_config(node: Node, api: Api, kubelet: dict[str, Any], sub: str = "all") -> None:
+    """The upload-config phase (``sub``: all, kubeadm or kubelet); re-running replaces."""
+    if sub in ("all", "kubeadm"):
+        say(
+            '[upload-config] Storing the configuration used in ConfigMap "kubeadm-config" in '
+            'the "kube-system" Namespace'
+        )
+        cluster = {k: v for k, v in node.cluster.items()}
+        api.apply(
+            CONFIGMAPS, _configmap("kubeadm-config", {"ClusterConfiguration": yaml_text(cluster)})
+        )
+    if sub in ("all", "kubelet"):
+        say('[kubelet] Creating a ConfigMap "kubelet-config" in namespace kube-system')
+        api.apply(CONFIGMAPS, _configmap("kubelet-config", {"kubelet": yaml_text(kubelet)}))
 
 
 def _configmap(name: str, data: dict[str, str], namespace: str = "kube-system") -> dict[str, Any]:
@@ -1581,7 +1614,7 @@ def _configmap(name: str, data: dict[str, str], namespace: str = "kube-system") 
     }
 
 
-def bootstrap_tokens(node: Node, api: Api) -> list[str]:
+def bootstrap_tokens(node: Node, api: Api, show: bool = True) -> list[str]:
     """Store InitConfiguration.bootstrapTokens (or one new 24h token) and cluster-info."""
     ca_pem = (node.pki / "ca.crt").read_bytes()
     say('[bootstrap-token] Creating the "cluster-info" ConfigMap in the "kube-public" namespace')
@@ -1598,23 +1631,35 @@ def bootstrap_tokens(node: Node, api: Api) -> list[str]:
         groups = [str(g) for g in item.get("groups") or DEFAULT_GROUPS]
         store_token(api, token, ttl, usages, groups, str(item.get("description", "")))
         tokens.append(token)
-    say(f"[bootstrap-token] Using token: {tokens[0]}")
+    if show:
+        say(f"[bootstrap-token] Using token: {tokens[0]}")
     return tokens
 
 
 # --------------------------------------------------------------------------- addons
 
 
-def addons(node: Node, api: Api, kubelet: dict[str, Any]) -> None:
-    """kubeadm's addon phase: CoreDNS and kube-proxy objects (nothing runs them here)."""
+def addons(node: Node, api: Api, kubelet: dict[str, Any], sub: str = "all") -> None:
+    """kubeadm's addon phase (``sub``: all, coredns or kube-proxy): CoreDNS and kube-proxy
+    objects (nothing runs them here). An addon the ClusterConfiguration disables (v1beta4
+    ``dns.disabled`` / ``proxy.disabled``) or the run skips is left out."""
     repo = str(node.cluster.get("imageRepository") or "registry.k8s.io")
-    if not node.skipped("addon/coredns"):
+    if sub in ("all", "coredns") and _addon_wanted(node, "dns", "coredns", "CoreDNS"):
         dns_ip = str((kubelet.get("clusterDNS") or ["10.96.0.10"])[0])
         _coredns(api, repo, dns_ip, str(kubelet.get("clusterDomain", "cluster.local")))
         say("[addons] Applied essential addon: CoreDNS")
-    if not node.skipped("addon/kube-proxy"):
+    if sub in ("all", "kube-proxy") and _addon_wanted(node, "proxy", "kube-proxy", "kube-proxy"):
         _kube_proxy(node, api, repo)
         say("[addons] Applied essential addon: kube-proxy")
+
+
+def _addon_wanted(node: Node, section: str, phase: str, what: str) -> bool:
+    if node.skipped(f"addon/{phase}"):
+        return False
+    if (node.cluster.get(section) or {}).get("disabled") is True:
+        say(f"[addons] Not installing the {what} addon: ClusterConfiguration disables it")
+        return False
+    return True
 
 
 def _coredns(api: Api, repo: str, dns_ip: str, domain: str) -> None:
@@ -1695,7 +1740,7 @@ def node_from_config(config: Config, version: str, flags: CmdFlags, doc_kind: st
         pki=host_path(str(cluster.get("certificatesDir", "/etc/kubernetes/pki"))),
         cluster=cluster,
         cri_socket=cri,
-        skip={s.lower() for s in flags.lists.get("--skip-phases", [])},
+        skip={s.lower() for s in flags.lists.get("--skip-phases") or doc.get("skipPhases") or []},
         ignore={s.lower() for s in flags.lists.get("--ignore-preflight-errors", [])},
     )
 
@@ -1745,10 +1790,7 @@ def _init_cluster_phases(
     timeout = health_timeout(node.config, "controlPlaneComponentHealthCheck", HEALTH_TIMEOUT)
     args = extra_args({"extraArgs": reg.get("kubeletExtraArgs")}, node.api, "kubeletExtraArgs")
     wait_kubelet(kubelet, health_timeout(node.config, "kubeletHealthCheck", HEALTH_TIMEOUT), args)
-    admin = hp("/etc/kubernetes/super-admin.conf")
-    api = api_from_kubeconfig(
-        Path(admin if Path(admin).is_file() else hp("/etc/kubernetes/admin.conf"))
-    )
+    api = init_api(flags)
     if not node.skipped("wait-control-plane"):
         wait_control_plane(node, api, timeout)
     if not node.skipped("upload-config"):
@@ -1762,12 +1804,16 @@ def _init_cluster_phases(
         say(f"[upload-certs] Using certificate key:\n{key}")
     if not node.skipped("mark-control-plane"):
         mark_control_plane(node, api, reg, timeout)
-    tokens = [] if node.skipped("bootstrap-token") else bootstrap_tokens(node, api)
+    show = flags.values.get("--skip-token-print") != "true"
+    tokens = [] if node.skipped("bootstrap-token") else bootstrap_tokens(node, api, show)
+    if not node.skipped("kubelet-finalize"):
+        kubelet_finalize(node)
     if not node.skipped("addon"):
         addons(node, api, kubelet)
     say("\nYour Kubernetes control-plane has initialized successfully!\n")
     if tokens and not node.skipped("show-join-command"):
-        _print_join(node.endpoint, tokens[0], spki_hash((node.pki / "ca.crt").read_bytes()), key)
+        token = tokens[0] if show else "<value withheld>"
+        _print_join(node.endpoint, token, spki_hash((node.pki / "ca.crt").read_bytes()), key)
 
 
 def _print_join(endpoint: str, token: str, pin: str, key: str) -> None:
@@ -1778,6 +1824,80 @@ def _print_join(endpoint: str, token: str, pin: str, key: str) -> None:
             f"{base} \\\n\t--control-plane --certificate-key {key}\n"
         )
     say(f"Then you can join any number of worker nodes:\n\n{base}")
+
+
+def init_api(flags: CmdFlags) -> Api:
+    """The client of the init phases: ``--kubeconfig``, else super-admin.conf while kubeadm's
+    admin group may not be bound yet, else admin.conf."""
+    if "--kubeconfig" in flags.values:
+        return admin_api(flags)
+    admin = hp("/etc/kubernetes/super-admin.conf")
+    return api_from_kubeconfig(
+        Path(admin if Path(admin).is_file() else hp("/etc/kubernetes/admin.conf"))
+    )
+
+
+KUBELET_PEM = "/var/lib/kubelet/pki/kubelet-client-current.pem"
+
+
+def kubelet_finalize(node: Node) -> None:
+    """kubelet-finalize: once the kubelet has a rotated client certificate, kubelet.conf
+    points at it instead of embedding the one kubeadm issued (idempotent)."""
+    conf = host_path("/etc/kubernetes/kubelet.conf")
+    if not conf.is_file():
+        raise KubeadmError(
+            f"error execution phase kubelet-finalize/enable-client-cert-rotation: could not "
+            f"load the kubeconfig {conf}: no such file"
+        )
+    if not host_path(KUBELET_PEM).is_file():
+        warn(
+            f"[kubelet-finalize] {KUBELET_PEM} does not exist (yet): kubelet.conf keeps its "
+            "embedded client certificate"
+        )
+        return
+    current = load_kubeconfig("kubeconfig", str(conf))
+    pem = hp(KUBELET_PEM)
+    creds = {"client-certificate": pem, "client-key": pem}
+    text = kubeconfig_text(current.server, current.ca, f"system:node:{node.name}", creds)
+    write_secret_file(conf, text.encode())
+    say(
+        f'[kubelet-finalize] Updating "{conf}" to point to a rotatable kubelet client '
+        "certificate and key"
+    )
+
+
+def init_phase_handler(phase: str, sub: str) -> Any:
+    """The handler of ``kubeadm init phase <phase> [sub] --config F``: the same phase
+    function ``init`` runs, against the control plane an earlier init brought up."""
+
+    def handler(flags: CmdFlags, version: str) -> int:
+        if "--config" not in flags.values:
+            raise KubeadmError("the stand-in needs --config (kubexm always passes one)")
+        mixed = sorted(f.lstrip("-") for f in ADDON_CLI_FLAGS if f in flags.values)
+        if mixed:
+            raise KubeadmError(f"can not mix '--config' with arguments {mixed}")
+        config = load_config(flags.values["--config"], version)
+        check_cluster_configuration(config, version)
+        node = node_from_config(config, version, flags, "InitConfiguration")
+        node.skip = set()  # a phase named on the command line runs
+        reg = config.get("InitConfiguration").get("nodeRegistration") or {}
+        kubelet = kubelet_configuration(node, config.get("KubeletConfiguration"))
+        if phase == "kubelet-finalize":
+            kubelet_finalize(node)
+            return 0
+        api = init_api(flags)
+        if phase == "upload-config":
+            upload_config(node, api, kubelet, sub)
+        elif phase == "mark-control-plane":
+            timeout = health_timeout(config, "controlPlaneComponentHealthCheck", HEALTH_TIMEOUT)
+            mark_control_plane(node, api, reg, timeout)
+        elif phase == "bootstrap-token":
+            bootstrap_tokens(node, api, show=flags.values.get("--skip-token-print") != "true")
+        else:
+            addons(node, api, kubelet, sub)
+        return 0
+
+    return handler
 
 
 def cmd_upload_certs(flags: CmdFlags, version: str) -> int:
@@ -2188,7 +2308,12 @@ def cmd_token_generate(flags: CmdFlags, version: str) -> int:
     return 0
 
 
-HANDLERS = {
+HANDLERS: dict[str, Any] = {
+    **{
+        f"init phase {phase} {sub}".strip(): init_phase_handler(phase, sub)
+        for phase, subs in INIT_PHASES.items()
+        for sub in subs
+    },
     "version": cmd_version,
     "init": cmd_init,
     "init phase upload-certs": cmd_upload_certs,
@@ -2212,7 +2337,9 @@ def main(argv: list[str], version: str) -> int:
         command, rest = split_command(argv)
         flags = parse_command_flags(command, rest)
         unsupported = [
-            f for f in ("--dry-run", "--patches") if flags.values.get(f, "false") != "false"
+            f
+            for f in ("--dry-run", "--patches", "--print-manifest")
+            if flags.values.get(f, "false") != "false"
         ]
         if unsupported:
             raise KubeadmError(f"{', '.join(unsupported)}: not supported by the kubexm stand-in")

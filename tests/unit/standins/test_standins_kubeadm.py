@@ -9,6 +9,7 @@ starts that host's kubelet stand-in the way kubeadm's systemd drop-in would.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import os
@@ -269,6 +270,13 @@ class Cluster:
     def adm(self, host: Host, *args: str) -> subprocess.CompletedProcess[str]:
         return run(self.kubeadm, *args, root=host.root, path=str(self.fakebin))
 
+    def has(self, *args: str) -> bool:
+        """True when ``kubectl get <args>`` finds the object."""
+        admin = self.master.root / "etc/kubernetes/admin.conf"
+        argv = [str(self.kubectl), f"--kubeconfig={admin}", f"--cache-dir={self.folder / 'kc'}"]
+        done = subprocess.run([*argv, "get", *args], capture_output=True, timeout=60)
+        return done.returncode == 0
+
     def kubectl_json(self, *args: str) -> Any:
         admin = self.master.root / "etc/kubernetes/admin.conf"
         argv = [
@@ -364,11 +372,11 @@ healthzPort: {healthz}
 """
 
 
-@pytest.fixture(scope="module")
-def cluster(
-    tools: Tools, pki: Pki, kubeadm: Path, tmp_path_factory: pytest.TempPathFactory
+@contextlib.contextmanager
+def control_plane(
+    tools: Tools, pki: Pki, kubeadm: Path, folder: Path, *init_args: str
 ) -> Iterator[Cluster]:
-    folder = tmp_path_factory.mktemp("kubeadm-cluster")
+    """``kubeadm init`` (with ``init_args``) of master1 in ``folder``, torn down on exit."""
     etcd: Running = start_etcd(tools, pki, folder)
     cri = folder / "containerd.sock"
     cri_socket(cri)
@@ -387,7 +395,7 @@ def cluster(
     (folder / "init.yaml").write_text(text)
     hosts = [master]
     try:
-        args = ["init", "--config", str(folder / "init.yaml"), "--upload-certs"]
+        args = ["init", "--config", str(folder / "init.yaml"), *init_args]
         args.append("--ignore-preflight-errors=Port-10250,Mem,NumCPU")
         init = run(kubeadm, *args, root=master.root, path=str(fakebin))
         assert init.returncode == 0, init.stdout + init.stderr + master.kubelet_log()
@@ -398,6 +406,15 @@ def cluster(
         ]:
             stop_host(host)
         etcd.stop()
+
+
+@pytest.fixture(scope="module")
+def cluster(
+    tools: Tools, pki: Pki, kubeadm: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Cluster]:
+    folder = tmp_path_factory.mktemp("kubeadm-cluster")
+    with control_plane(tools, pki, kubeadm, folder, "--upload-certs") as made:
+        yield made
 
 
 def test_init_writes_kubeadm_layout_and_brings_up_the_control_plane(cluster: Cluster) -> None:
@@ -560,3 +577,79 @@ def test_a_second_init_is_refused_by_preflight(cluster: Cluster) -> None:
     assert done.returncode == 1
     assert "[ERROR FileAvailable--etc-kubernetes-manifests-kube-apiserver.yaml]" in done.stderr
     assert f"[ERROR Port-{cluster.port}]" in done.stderr
+
+
+# --------------------------------------------------------------------------- an interrupted init
+
+LATER_PHASES = (
+    "upload-config",
+    "mark-control-plane",
+    "bootstrap-token",
+    "kubelet-finalize",
+    "addon",
+    "show-join-command",
+)
+FINISH = (
+    ("upload-config", "all"),
+    ("mark-control-plane",),
+    ("bootstrap-token", "--skip-token-print"),
+    ("kubelet-finalize", "all"),
+    ("addon", "all"),
+)
+OBJECTS = (
+    ("configmap", "-n", "kube-system", "kubeadm-config"),
+    ("configmap", "-n", "kube-system", "kubelet-config"),
+    ("configmap", "-n", "kube-public", "cluster-info"),
+    ("deployment", "-n", "kube-system", "coredns"),
+    ("daemonset", "-n", "kube-system", "kube-proxy"),
+)
+
+
+def test_init_phases_check_their_command_line(kubeadm: Path, tmp_path: Path) -> None:
+    config = tmp_path / "init.yaml"
+    config.write_text(init_config())
+    mixed = run(kubeadm, "init", "phase", "addon", "all", f"--config={config}", "--service-cidr=x")
+    assert mixed.returncode == 1 and "can not mix '--config' with arguments" in mixed.stderr
+    assert "unknown command" in run(kubeadm, "init", "phase", "addon").stderr
+    assert "unknown command" in run(kubeadm, "init", "phase", "frobnicate").stderr
+    bad = run(kubeadm, "init", "phase", "mark-control-plane", "--skip-token-print")
+    assert bad.returncode == 1 and "unknown flag: --skip-token-print" in bad.stderr
+    manifest = run(kubeadm, "init", "phase", "addon", "coredns", "--print-manifest")
+    assert "--print-manifest: not supported by the kubexm stand-in" in manifest.stderr
+    no_api = run(
+        kubeadm, "init", "phase", "upload-config", "all", f"--config={config}", root=tmp_path
+    )
+    assert no_api.returncode == 1 and "admin.conf: no such file" in no_api.stderr
+
+
+def test_an_interrupted_init_is_finished_by_its_phases_and_a_worker_joins(
+    tools: Tools, pki: Pki, kubeadm: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    folder = tmp_path_factory.mktemp("kubeadm-interrupted")
+    skip = f"--skip-phases={','.join(LATER_PHASES)}"
+    with control_plane(tools, pki, kubeadm, folder, skip) as half:
+        assert not any(half.has(*obj) for obj in OBJECTS), "stopped before the cluster objects"
+        node = half.kubectl_json("get", "node", "master1")
+        assert "node-role.kubernetes.io/control-plane" not in node["metadata"]["labels"]
+        config = str(half.folder / "init.yaml")
+        for _ in range(2):  # the second round finds everything made: still succeeds
+            for phase in FINISH:
+                done = half.adm(half.master, "init", "phase", *phase, "--config", config)
+                assert done.returncode == 0, done.stdout + done.stderr
+                assert not re.search(r"[a-z0-9]{6}\.[a-z0-9]{16}", done.stdout), "token printed"
+        assert all(half.has(*obj) for obj in OBJECTS)
+        node = half.kubectl_json("get", "node", "master1")
+        assert node["metadata"]["labels"]["node-role.kubernetes.io/control-plane"] == ""
+        taints = [t["key"] for t in node["spec"]["taints"]]
+        assert taints == ["node-role.kubernetes.io/control-plane"], "marked once"
+
+        token = half.adm(half.master, "token", "create", "--ttl", "10m").stdout.strip()
+        worker = make_host(half.folder, "worker1", ("kubelet",))
+        pin = pin_of(half.master.root / "etc/kubernetes/pki/ca.crt")
+        join = half.folder / "join-worker1.yaml"
+        join.write_text(join_config(half, worker, token, pin))
+        done = half.adm(
+            worker, "join", "--config", str(join), "--ignore-preflight-errors=Port-10250"
+        )
+        assert done.returncode == 0, done.stdout + done.stderr + worker.kubelet_log()
+        assert half.kubectl_json("get", "node", "worker1")["metadata"]["name"] == "worker1"

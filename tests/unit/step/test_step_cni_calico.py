@@ -6,10 +6,10 @@ import json
 
 import pytest
 from cluster_step_helpers import STANDINS, cluster, golden
-from k8s_objects import object_problems
+from k8s_validate import manifest_problems
 
 from kubexm.apis.v1alpha1.network import CalicoNetwork
-from kubexm.common.versions import SUPPORTED_KUBERNETES_MINORS
+from kubexm.common.versions import DEFAULT_KUBERNETES_MINOR, SUPPORTED_KUBERNETES_MINORS
 from kubexm.errors import ArtifactError, PlanError
 from kubexm.step.cni.calico import backend, node_env, render_calico
 from kubexm.step.cni.manifest import find_object, parse_manifest
@@ -32,7 +32,7 @@ def test_default_calico_matches_golden_per_minor(minor: str) -> None:
     text = render_calico(TEXT, network, images, "calico.yaml")
 
     golden("cni", f"calico-{minor}.yaml", text)
-    assert all(not object_problems(doc) for doc in parse_manifest(text, "out"))
+    assert manifest_problems(text, minor) == []
 
 
 def test_vxlan_dual_stack_with_mtu_matches_golden() -> None:
@@ -48,6 +48,7 @@ def test_vxlan_dual_stack_with_mtu_matches_golden() -> None:
 
     golden("cni", "calico-vxlan-dualstack.yaml", text)
     docs = parse_manifest(text, "out")
+    assert manifest_problems(text, DEFAULT_KUBERNETES_MINOR) == []
     data = find_object(docs, "ConfigMap", "calico-config", "out")["data"]
     assert (data["veth_mtu"], data["calico_backend"]) == ("1400", "vxlan")
     cni = json.loads(data["cni_network_config"].replace("__CNI_MTU__", "0"))

@@ -6,9 +6,10 @@ import json
 
 import pytest
 from cluster_step_helpers import STANDINS, cluster, golden
-from k8s_objects import object_problems
+from k8s_validate import manifest_problems
 
 from kubexm.apis.v1alpha1.network import FlannelNetwork
+from kubexm.common.versions import DEFAULT_KUBERNETES_MINOR
 from kubexm.errors import ArtifactError
 from kubexm.step.cni.flannel import backend_conf, net_conf, render_flannel
 from kubexm.step.cni.manifest import find_object, parse_manifest
@@ -37,7 +38,7 @@ def test_default_flannel_matches_golden() -> None:
     text = render_flannel(TEXT, network, images, "kube-flannel.yml")
 
     golden("cni", "flannel-default.yaml", text)
-    assert all(not object_problems(doc) for doc in parse_manifest(text, "out"))
+    assert manifest_problems(text, DEFAULT_KUBERNETES_MINOR) == []
     assert net_conf_of(text)["Network"] == "10.244.0.0/16"
 
 
@@ -51,6 +52,7 @@ def test_host_gw_dual_stack_matches_golden() -> None:
     text = render_flannel(TEXT, network, images, "kube-flannel.yml")
 
     golden("cni", "flannel-hostgw-dualstack.yaml", text)
+    assert manifest_problems(text, DEFAULT_KUBERNETES_MINOR) == []
     conf = net_conf_of(text)
     assert conf["IPv6Network"] == "fd00:10:244::/56"
     assert conf["EnableIPv6"] is True

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 from cluster_step_helpers import cluster, golden
-from k8s_objects import object_problems
+from k8s_validate import manifest_problems
 
-from kubexm.common.versions import SUPPORTED_KUBERNETES_MINORS
+from kubexm.common.versions import DEFAULT_KUBERNETES_MINOR, SUPPORTED_KUBERNETES_MINORS
 from kubexm.errors import KubexmError
 from kubexm.step.cni.manifest import Doc, find_object, parse_manifest
 from kubexm.step.dns.render import (
@@ -41,10 +41,10 @@ CUSTOM = """  dns:
 """
 
 
-def checked(text: str) -> list[Doc]:
-    docs = parse_manifest(text, "out")
-    assert [p for doc in docs for p in object_problems(doc)] == []
-    return docs
+def checked(text: str, minor: str = DEFAULT_KUBERNETES_MINOR) -> list[Doc]:
+    """The objects of ``text``, after the strict schema check for ``minor``."""
+    assert manifest_problems(text, minor) == []
+    return parse_manifest(text, "out")
 
 
 @pytest.mark.parametrize("minor", SUPPORTED_KUBERNETES_MINORS)
@@ -54,7 +54,7 @@ def test_coredns_matches_golden_per_minor(minor: str) -> None:
     text = render_coredns(c, dns_image(c, "dns:coredns"))
 
     golden("dns", f"coredns-{minor}.yaml", text)
-    docs = checked(text)
+    docs = checked(text, minor)
     service = find_object(docs, "Service", "kube-dns", "out")
     assert service["spec"]["clusterIP"] == "10.96.0.10"
     deployment = find_object(docs, "Deployment", "coredns", "out")
@@ -69,7 +69,7 @@ def test_nodelocaldns_matches_golden_per_minor(minor: str) -> None:
     text = render_nodelocaldns(c, dns_image(c, "dns:nodelocaldns"))
 
     golden("dns", f"nodelocaldns-{minor}.yaml", text)
-    docs = checked(text)
+    docs = checked(text, minor)
     ds = find_object(docs, "DaemonSet", "nodelocaldns", "out")
     assert ds["spec"]["template"]["spec"]["hostNetwork"] is True
     config_map = find_object(docs, "ConfigMap", "nodelocaldns", "out")
