@@ -72,7 +72,9 @@ state = load_state(Paths())
 with tarfile.open(sys.argv[1], "r:gz") as archive, tempfile.TemporaryDirectory() as tmp:
     for member in archive.getmembers():
         if member.name.rsplit("/", 1)[-1] in names and member.isfile():
-            (Path(tmp) / member.name.rsplit("/", 1)[-1]).write_bytes(archive.extractfile(member).read())
+            target = Path(tmp) / member.name.rsplit("/", 1)[-1]
+            target.write_bytes(archive.extractfile(member).read())
+            target.chmod(0o755)  # scp keeps the mode; the kubelet execs the file
     for host in state.hosts[:3]:
         for name in names:
             subprocess.run(["scp", "-q", "-o", "StrictHostKeyChecking=no", "-o",

@@ -8,11 +8,12 @@
 #   openssl            hashes the kxadmin password for each host
 #   sudo               the connector tests log in as a sudo user on the loopback sshd
 #   skopeo             copies images between OCI archives and registries (bundle tests)
+#   docker-registry    a real registry the image-push tests start on loopback (never as a service)
 # Nothing may start on the machine itself while installing: a policy-rc.d that denies service
 # starts is put in place for the install unless the machine already has one.
 set -euo pipefail
 
-PACKAGES=(openssh-server openssh-client debootstrap systemd-container iproute2 openssl mount util-linux sudo skopeo)
+PACKAGES=(openssh-server openssh-client debootstrap systemd-container iproute2 openssl mount util-linux sudo skopeo docker-registry)
 
 if [ "$(id -u)" != 0 ]; then
   echo "lab-prereqs: must run as root" >&2
@@ -42,4 +43,8 @@ trap 'if [ "$own_policy" = 1 ]; then rm -f /usr/sbin/policy-rc.d; fi' EXIT
 echo "lab-prereqs: installing ${missing[*]}"
 apt-get update -qq
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# The package enables a registry service on :5000; the tests run their own, so keep it off.
+if [[ " ${missing[*]} " == *" docker-registry "* ]]; then
+  systemctl disable docker-registry >/dev/null 2>&1 || true
+fi
 echo "lab-prereqs: done"

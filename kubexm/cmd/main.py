@@ -17,6 +17,7 @@ from kubexm.cmd.bundle_cmd import bundle_app, download_command
 from kubexm.cmd.certs_cmd import certs_app
 from kubexm.cmd.cluster_cmd import create_app, kubeconfig_command, plan_command
 from kubexm.cmd.config_cmd import config_app
+from kubexm.cmd.images_cmd import images_app
 from kubexm.cmd.lab_cmd import lab_app
 from kubexm.cmd.output import report_error
 from kubexm.cmd.preflight_cmd import preflight_command
@@ -36,6 +37,7 @@ app.add_typer(lab_app, name="lab")
 app.add_typer(certs_app, name="certs")
 app.add_typer(bundle_app, name="bundle")
 app.command("download")(download_command)
+app.add_typer(images_app, name="images")
 app.command("preflight")(preflight_command)
 app.add_typer(create_app, name="create")
 app.command("plan")(plan_command)

@@ -233,8 +233,11 @@ def _registry(cluster: Cluster, found: Findings) -> None:
     for host, entry in registry.auths.items():
         path = f"spec.registry.auths.{host}"
         has_pair = bool(entry.username and entry.password)
-        if has_pair == bool(entry.auth):
-            found.error(path, "needs username+password or auth (exactly one)", _AUTH_HINT)
+        # No credentials at all is fine: the entry then only says how to connect (plainHTTP,
+        # skipTLSVerify, certsPath), as for an anonymous registry over plain HTTP.
+        half_pair = bool(entry.username) != bool(entry.password)
+        if half_pair or (has_pair and entry.auth):
+            found.error(path, "needs username+password or auth (not both)", _AUTH_HINT)
         elif entry.auth and not _decodes_to_pair(entry.auth.get_secret_value()):
             found.error(f"{path}.auth", "is not base64 of user:password", "re-encode it")
 

@@ -1,1 +1,2 @@
-"""Artifacts: BOM, download URLs and mirrors, pinned digests, downloads and offline bundles."""
+"""Artifacts: BOM, download URLs and mirrors, pinned digests, downloads, offline bundles, and
+images pushed to a private registry."""

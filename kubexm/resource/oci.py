@@ -285,29 +285,61 @@ def pull_argv(
 
 
 def push_argv(
-    archive: Path, target: str, *, authfile: Path | None = None, tls_verify: bool = True
+    archive: Path,
+    target: str,
+    *,
+    authfile: Path | None = None,
+    tls_verify: bool = True,
+    cert_dir: Path | None = None,
 ) -> list[str]:
-    """skopeo command that copies every platform of ``archive`` to ``target`` in a registry."""
+    """skopeo command that copies every platform of ``archive`` to ``target`` in a registry.
+
+    ``tls_verify`` False also lets skopeo fall back to plain HTTP; ``cert_dir`` holds the
+    registry's CA (``*.crt``) and client certificate (``*.cert`` + ``*.key``).
+    """
     argv = ["skopeo", "copy", "--retry-times", "3", "--multi-arch", "all"]
     argv += ["--dest-tls-verify=" + ("true" if tls_verify else "false")]
     if authfile is not None:
         argv += ["--dest-authfile", str(authfile)]
+    if cert_dir is not None:
+        argv += ["--dest-cert-dir", str(cert_dir)]
     return [*argv, f"oci-archive:{archive}", f"docker://{target}"]
 
 
+def inspect_argv(
+    target: str,
+    *,
+    authfile: Path | None = None,
+    tls_verify: bool = True,
+    cert_dir: Path | None = None,
+) -> list[str]:
+    """skopeo command that prints the raw top manifest of ``target`` in a registry (its bytes
+    hash to the digest the registry serves it by)."""
+    argv = ["skopeo", "inspect", "--raw", "--tls-verify=" + ("true" if tls_verify else "false")]
+    if authfile is not None:
+        argv += ["--authfile", str(authfile)]
+    if cert_dir is not None:
+        argv += ["--cert-dir", str(cert_dir)]
+    return [*argv, f"docker://{target}"]
+
+
 def run_skopeo(argv: Sequence[str], *, timeout: float = 1800.0) -> str:
-    """Run one skopeo command on this machine and return its standard output.
+    """Run one skopeo command on this machine and return its standard output as text.
 
     Raises ``ArtifactError`` when skopeo is not installed, ``CommandTimeout`` when it runs past
     ``timeout`` seconds (it is killed), and ``CommandError`` with its output when it fails.
     """
+    return run_skopeo_bytes(argv, timeout=timeout).decode("utf-8", errors="replace")
+
+
+def run_skopeo_bytes(argv: Sequence[str], *, timeout: float = 1800.0) -> bytes:
+    """Like ``run_skopeo``, but the standard output is returned byte for byte (a manifest
+    must be hashed exactly as the registry sent it)."""
     if shutil.which(argv[0]) is None:
         raise ArtifactError(f"{argv[0]} is not installed", SKOPEO_HINT)
     command = " ".join(argv)
     try:
-        done = subprocess.run(
-            list(argv), capture_output=True, text=True, timeout=timeout, check=False
-        )
+        done = subprocess.run(list(argv), capture_output=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired as exc:
         raise CommandTimeout("localhost", command, timeout) from exc
     if done.returncode != 0:
@@ -315,8 +347,8 @@ def run_skopeo(argv: Sequence[str], *, timeout: float = 1800.0) -> str:
             "localhost",
             command,
             done.returncode,
-            done.stdout,
-            done.stderr,
+            done.stdout.decode("utf-8", errors="replace"),
+            done.stderr.decode("utf-8", errors="replace"),
             hint="check the image name, the registry's reachability and its credentials",
         )
-    return done.stdout
+    return bytes(done.stdout)

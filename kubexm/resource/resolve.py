@@ -27,7 +27,7 @@ from .urls import (
     file_name,
     mirror_image,
     normalise_arch,
-    rewrite_image,
+    private_image,
 )
 
 # (component, version, arches)
@@ -139,7 +139,7 @@ def _image(need: Need, scope: Scope) -> ImageArtifact:
     mirroring = scope.cluster.spec.registry.mirroring
     target = source
     if mirroring.private_registry:
-        target = rewrite_image(need.ref, mirroring.private_registry, mirroring.namespace_override)
+        target = private_image(need.ref, mirroring)
     return ImageArtifact(source, target, need.purpose, need.arches)
 
 

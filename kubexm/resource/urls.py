@@ -12,6 +12,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from kubexm.apis.v1alpha1.registry import Mirroring
 from kubexm.common import types as t
 from kubexm.errors import ArtifactError
 
@@ -113,3 +114,22 @@ def rewrite_image(ref: str, registry: str, namespace: str | None = None) -> str:
     if namespace:
         path = f"{namespace.strip('/')}/{ref.rsplit('/', 1)[-1]}"
     return f"{registry.rstrip('/')}/{path}"
+
+
+def private_image(ref: str, mirroring: Mirroring) -> str:
+    """``ref`` as the nodes pull it from ``mirroring.private_registry`` (which must be set).
+
+    With ``namespaceRewrite`` enabled, the first rule whose ``registry`` is the image's own
+    registry (any registry when the rule names none) and whose ``oldNamespace`` leads the
+    image's path replaces that namespace: rule ``quay.io`` ``calico`` -> ``mirror/calico``
+    takes ``quay.io/calico/node:v3.31.7`` to ``<private>/mirror/calico/node:v3.31.7``. An
+    image no rule matches gets ``namespaceOverride`` (``rewrite_image``).
+    """
+    private = str(mirroring.private_registry).rstrip("/")
+    source, _, path = ref.partition("/")
+    if mirroring.namespace_rewrite.enabled:
+        for rule in mirroring.namespace_rewrite.rules:
+            old = rule.old_namespace.strip("/") + "/"
+            if rule.registry in (None, source) and path.startswith(old):
+                return f"{private}/{rule.new_namespace.strip('/')}/{path[len(old) :]}"
+    return rewrite_image(ref, private, mirroring.namespace_override)

@@ -24,7 +24,7 @@ from kubexm.errors import ArtifactError, PlanError
 from kubexm.plan import Fragment, PlanContext
 from kubexm.resource.bom import default_versions, image_repository, strip_v
 from kubexm.resource.resolve import file_artifact
-from kubexm.resource.urls import effective_zone, mirror_image, rewrite_image
+from kubexm.resource.urls import effective_zone, mirror_image, private_image
 from kubexm.runtime.workdir import WorkDir
 from kubexm.step.base import Step
 from kubexm.step.etcd.upload_etcd_certs import CertFile
@@ -109,7 +109,7 @@ def target_image(cluster: Cluster, ref: str) -> str:
     """Where ``ref`` is pulled from for this cluster: zone mirror or private registry."""
     mirroring = cluster.spec.registry.mirroring
     if mirroring.private_registry:
-        return rewrite_image(ref, mirroring.private_registry, mirroring.namespace_override)
+        return private_image(ref, mirroring)
     return mirror_image(ref, effective_zone(cluster.spec.global_.zone))
 
 

@@ -196,6 +196,7 @@ def place_control_plane_standins(state: LabState, bundle: Path, tmp_path: Path) 
             stream = archive.extractfile(member)
             assert stream is not None, f"{member.name} is not a regular file"
             (tmp_path / name).write_bytes(stream.read())
+            (tmp_path / name).chmod(0o755)  # scp keeps the mode; the kubelet execs the file
     for host in state.hosts[:3]:
         for name in CONTROL_PLANE_STANDINS:
             argv = [

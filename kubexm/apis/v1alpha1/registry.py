@@ -14,7 +14,9 @@ HostPort = Annotated[str, AfterValidator(check_host_port)]
 
 
 class RewriteRule(KxModel):
-    """Rewrite ``oldNamespace`` to ``newNamespace`` on one registry."""
+    """Images of ``registry`` (their own registry, e.g. ``quay.io``; every registry when
+    unset) whose path starts with ``oldNamespace`` are pulled from the private registry
+    under ``newNamespace`` instead."""
 
     registry: HostPort | None = None
     old_namespace: Annotated[str, Field(min_length=1)]

@@ -41,6 +41,26 @@ def test_a_good_registry_auth_passes() -> None:
     assert paths(cluster(registry={"auths": {"harbor.local": {"auth": auth}}})) == []
 
 
+def test_a_registry_entry_with_connection_settings_only_passes() -> None:
+    auths = {"reg.local:5000": {"plainHTTP": True}, "harbor.local": {"skipTLSVerify": True}}
+    assert paths(cluster(registry={"auths": auths})) == []
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        pytest.param({"username": "u"}, id="user-without-password"),
+        pytest.param({"password": "p"}, id="password-without-user"),
+        pytest.param(
+            {"username": "u", "password": "p", "auth": base64.b64encode(b"u:p").decode()},
+            id="pair-and-auth",
+        ),
+    ],
+)
+def test_a_registry_entry_with_half_or_double_credentials_fails(entry: dict[str, Any]) -> None:
+    assert paths(cluster(registry={"auths": {"r.local": entry}})) == ["spec.registry.auths.r.local"]
+
+
 @pytest.mark.parametrize(
     ("spec", "path"),
     [

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import tarfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,11 +16,13 @@ from kubexm.errors import ArtifactError, CommandError, CommandTimeout
 from kubexm.resource import oci
 from kubexm.resource.oci import (
     image_archive_name,
+    inspect_argv,
     layer_from_files,
     pull_argv,
     push_argv,
     read_oci_archive,
     run_skopeo,
+    run_skopeo_bytes,
     verify_oci_archive,
     write_oci_archive,
 )
@@ -159,6 +162,36 @@ def test_pull_and_push_argv_pass_credentials_as_a_file_only() -> None:
     assert push[push.index("--dest-authfile") + 1] == str(auth)
     assert "--dest-tls-verify=false" in push
     assert push[-2:] == ["oci-archive:/x", "docker://reg:5000/b:1"]
+
+
+def test_push_argv_passes_a_cert_dir_when_given() -> None:
+    push = push_argv(Path("/x"), "reg:5000/b:1", cert_dir=Path("/etc/kx/certs"))
+    assert push[push.index("--dest-cert-dir") + 1] == "/etc/kx/certs"
+    assert "--dest-tls-verify=true" in push and "--dest-authfile" not in push
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "flags"),
+    [
+        pytest.param({}, ["--tls-verify=true"], id="plain"),
+        pytest.param(
+            {"authfile": Path("/a.json"), "tls_verify": False, "cert_dir": Path("/c")},
+            ["--tls-verify=false", "--authfile", "/a.json", "--cert-dir", "/c"],
+            id="all",
+        ),
+    ],
+)
+def test_inspect_argv_reads_the_raw_manifest(kwargs: dict[str, Any], flags: list[str]) -> None:
+    argv = inspect_argv("reg:5000/b:1", **kwargs)
+    assert argv == ["skopeo", "inspect", "--raw", *flags, "docker://reg:5000/b:1"]
+
+
+def test_run_skopeo_bytes_returns_stdout_byte_for_byte(tmp_path: Path) -> None:
+    tool = tmp_path / "fake-skopeo"
+    tool.write_text("#!/bin/sh\nprintf '{\\r\\n\\377}'\n")
+    tool.chmod(0o755)
+    assert run_skopeo_bytes([str(tool)]) == b"{\r\n\xff}"
+    assert run_skopeo([str(tool)]) == "{\r\n\ufffd}"
 
 
 def test_run_skopeo_without_the_tool_says_how_to_install_it() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from kubexm.apis.v1alpha1.registry import Mirroring
 from kubexm.common import images as common_images
 from kubexm.errors import ArtifactError
 from kubexm.resource import urls
@@ -180,3 +181,42 @@ def test_every_mirror_template_mirrors_a_known_component() -> None:
     mirrored = set(urls.load_mirrors()["zones"]["cn"]["download_url_templates"])
 
     assert mirrored <= set(url_templates())
+
+
+def _mirroring(rules: list[dict[str, str]], override: str | None = None) -> Mirroring:
+    return Mirroring.model_validate(
+        {
+            "privateRegistry": "reg.local:5000",
+            "namespaceOverride": override,
+            "namespaceRewrite": {"enabled": True, "rules": rules},
+        }
+    )
+
+
+def test_private_image_applies_the_first_matching_rewrite_rule() -> None:
+    mirroring = _mirroring(
+        [
+            {"registry": "docker.io", "oldNamespace": "calico", "newNamespace": "hub/calico"},
+            {"registry": "quay.io", "oldNamespace": "calico", "newNamespace": "mirror/calico"},
+            {"oldNamespace": "coredns", "newNamespace": "dns"},
+        ],
+        override="kx",
+    )
+    assert urls.private_image("quay.io/calico/node:v3.31.7", mirroring) == (
+        "reg.local:5000/mirror/calico/node:v3.31.7"
+    )
+    assert urls.private_image("registry.k8s.io/coredns/coredns:v1.12.1", mirroring) == (
+        "reg.local:5000/dns/coredns:v1.12.1"
+    )
+    # no rule matches: the override applies
+    assert urls.private_image("registry.k8s.io/pause:3.10", mirroring) == (
+        "reg.local:5000/kx/pause:3.10"
+    )
+
+
+def test_private_image_ignores_rules_while_rewrite_is_off() -> None:
+    mirroring = _mirroring([{"oldNamespace": "calico", "newNamespace": "x"}])
+    mirroring.namespace_rewrite.enabled = False
+    assert urls.private_image("quay.io/calico/node:v3", mirroring) == (
+        "reg.local:5000/calico/node:v3"
+    )
