@@ -1,12 +1,13 @@
-"""Push the images a cluster needs from their OCI archives into a private registry. The archives
-come from the artifact cache (``kubexm download`` pulls them into ``<artifacts>/images``) or
-from a staged bundle; each goes to its target, the image rewritten onto the registry like the
-cluster will reference it (``resolve``: ``privateRegistry`` with ``namespaceRewrite`` or
-``namespaceOverride``), with ``skopeo copy --multi-arch all``. Before copying, the target's top
-manifest is read (``skopeo inspect --raw``) and hashed: when it already has the archive's digest
-the image is left alone, so a second push copies nothing. skopeo copies an OCI archive's
-manifests unchanged to a registry that accepts OCI media types (distribution 2.x, Harbor,
-Quay...), which is what makes the two digests comparable.
+"""Push the images a cluster needs from their OCI archives into a private registry.
+
+The archives come from the artifact cache (``kubexm download`` pulls them into
+``<artifacts>/images``) or from a staged bundle; each goes to its target, the image rewritten
+onto the registry like the cluster will reference it (``resolve``: ``privateRegistry`` with
+``namespaceRewrite`` or ``namespaceOverride``), with ``skopeo copy --multi-arch all``. Before
+copying, the target's top manifest is read (``skopeo inspect --raw``) and hashed: when it
+already has the archive's digest the image is left alone, so a second push copies nothing.
+skopeo copies an OCI archive's manifests unchanged to a registry that accepts OCI media types
+(distribution 2.x, Harbor, Quay...), which is what makes the two digests comparable.
 
 Credentials for the registry (``spec.registry.auths[<host>]``) reach skopeo only through a
 temporary auth file (mode 0600 in a private temporary folder, removed afterwards): never in
