@@ -23,6 +23,8 @@ MANIFESTS_DIR = "/etc/kubernetes/manifests"
 KUBERNETES_PKI = "/etc/kubernetes/pki"
 ETCD_PKI = "/etc/kubernetes/pki/etcd"
 ADMIN_CONF = "/etc/kubernetes/admin.conf"
+# the admin kubeconfig on masters, where kubectl looks by default
+ROOT_KUBECONFIG = "/root/.kube/config"
 KUBELET_DIR = "/var/lib/kubelet"
 KUBELET_CONFIG = "/var/lib/kubelet/config.yaml"
 KUBE_PROXY_CONFIG = "/var/lib/kube-proxy/kube-proxy-config.yaml"

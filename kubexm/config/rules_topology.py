@@ -6,7 +6,9 @@ Covers config-model §2 rules 15, 29–34, 43–54 with the decisions of ARCHITE
 from __future__ import annotations
 
 from kubexm.apis.v1alpha1.cluster import Cluster
+from kubexm.apis.v1alpha1.endpoint import vrrp_address
 from kubexm.apis.v1alpha1.etcd import ExternalEtcd, KubexmEtcd
+from kubexm.common import roles
 from kubexm.common import types as t
 from kubexm.common.versions import SUPPORTED_KUBERNETES_MINORS
 from kubexm.util.version import parse_version
@@ -24,6 +26,7 @@ def check(cluster: Cluster, found: Findings) -> None:
     _etcd(cluster, found)
     _load_balancer(cluster, found)
     _vip(cluster, found)
+    _keepalived(cluster, found)
     # Only a config whose parts are each valid can be judged against the matrix as a whole.
     if len(found.problems) == before and cluster.spec.hosts and cluster.masters:
         _matrix(cluster, found)
@@ -164,6 +167,44 @@ def _vip(cluster: Cluster, found: Findings) -> None:
         found.error(
             f"{CPE}.address", f"VIP {cpe.address} is a host's address", "use a free address"
         )
+
+
+def _keepalived(cluster: Cluster, found: Findings) -> None:
+    settings = cluster.spec.control_plane_endpoint.keepalived
+    if settings is None:
+        return
+    if cluster.lb_kind not in t.LB_KINDS_ON_LB_HOSTS:
+        found.error(
+            f"{CPE}.keepalived",
+            "applies only to externalLoadBalancer kubexm-kh or kubexm-kn; "
+            f"the load balancer here is {cluster.lb_kind}",
+            "remove the keepalived block, or set externalLoadBalancer to kubexm-kh or kubexm-kn",
+        )
+    elif settings.unicast:
+        _unicast_peers(cluster, found)
+
+
+def _unicast_peers(cluster: Cluster, found: Findings) -> None:
+    """Unicast needs a peer, and every load-balancer host an address in the VIP's family."""
+    lb_names = cluster.spec.role_groups.members(roles.ROLE_LOADBALANCER)
+    if len(lb_names) == 1:
+        # Not an error: the one host holds the VIP either way and the setting is ready for a
+        # second host; until then keepalived falls back to multicast that nobody answers.
+        found.warn(
+            f"{CPE}.keepalived.unicast",
+            "has no effect with one loadbalancer host (no peer to advertise to); "
+            "add a second host to spec.roleGroups.loadbalancer, or remove unicast",
+        )
+    vip = cluster.spec.control_plane_endpoint.address
+    family = "IPv6" if vip and ":" in vip else "IPv4"
+    for index, host in enumerate(cluster.spec.hosts):
+        if vip and host.name in lb_names and not vrrp_address(host.internal_addresses, vip):
+            found.error(
+                f"spec.hosts[{index}].internalAddress",
+                f"loadbalancer host {host.name} has no {family} address for unicast VRRP "
+                f"with the VIP {vip}",
+                f"give it an {family} internalAddress, or remove keepalived.unicast",
+            )
 
 
 def _matrix(cluster: Cluster, found: Findings) -> None:

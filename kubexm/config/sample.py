@@ -57,6 +57,9 @@ spec:
     address: 10.0.0.100             # the VIP: a free address in the LB hosts' subnet
     port: 6443
     externalLoadBalancer: kubexm-kh # keepalived + haproxy on the loadbalancer hosts
+    # keepalived:
+    #   virtualRouterId: 73         # 1-255; default derived from the cluster name
+    #   unicast: true               # VRRP to the other LB hosts, for networks without multicast
   kubernetes:
     type: kubeadm
     version: v1.36.4
@@ -101,6 +104,12 @@ spec:
     domain: lb.kubexm.local
     port: 6443
     internalLoadbalancer: haproxy   # haproxy | nginx on every worker, or kube-vip | none
+    # With externalLoadBalancer kubexm-kh | kubexm-kn (only), the keepalived VRRP instance:
+    # keepalived:
+    #   virtualRouterId: 73         # 1-255; default derived from the cluster name; set it
+    #                               # when two clusters share an L2 segment
+    #   unicast: false              # true: adverts to the other LB hosts' internal addresses
+    #                               # instead of multicast (most clouds drop multicast)
   system:
     timezone: UTC
     ntpServers: [pool.ntp.org]

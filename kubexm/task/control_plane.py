@@ -22,6 +22,7 @@ from typing import ClassVar
 from kubexm.apis.v1alpha1.cluster import Cluster
 from kubexm.apis.v1alpha1.etcd import KubexmEtcd
 from kubexm.apis.v1alpha1.hosts import Host
+from kubexm.common.paths import ROOT_KUBECONFIG
 from kubexm.errors import ArtifactError, PlanError
 from kubexm.pki import host_stem
 from kubexm.pki.kubeconfig import KubeconfigSpec, parse_kubeconfig, render_kubeconfig
@@ -63,7 +64,6 @@ from kubexm.task.etcd import cluster_of, prepare_pki, work_dir_of
 
 MASTER_BINARIES = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl")
 SUPER_ADMIN_CONF = conf("super-admin.conf")
-ROOT_KUBECONFIG = "/root/.kube/config"
 ENCRYPTION_KEY = "encryption-key"
 #: The user of the apiserver's kubelet client certificate (``pki.table.LEAVES``).
 APISERVER_KUBELET_USER = "kube-apiserver-kubelet-client"

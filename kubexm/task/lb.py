@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from kubexm.apis.v1alpha1.cluster import Cluster
+from kubexm.apis.v1alpha1.endpoint import Keepalived, vrrp_address
 from kubexm.common import network, ports, roles
 from kubexm.common import types as t
 from kubexm.common.paths import KUBE_VIP_MANIFEST
@@ -207,6 +208,23 @@ def package_files(ctx: PlanContext, lb: LbPlan, host: str) -> tuple[str, ...]:
     return ()
 
 
+def unicast_addresses(
+    cluster: Cluster, lb_names: Sequence[str], host: str, vip: str
+) -> tuple[str, tuple[str, ...]]:
+    """``host``'s own VRRP source address and those of the other ``lb_names`` (in order):
+    each host's internal address in the VIP's family. PlanError when one has none (the
+    config rules reject that first)."""
+    found: dict[str, str] = {}
+    for name in lb_names:
+        found[name] = vrrp_address(cluster.host(name).internal_addresses, vip)
+        if not found[name]:
+            raise PlanError(
+                f"[{name}] has no internal address in the family of the VIP {vip}",
+                "give it one in spec.hosts[].internalAddress, or remove keepalived.unicast",
+            )
+    return found[host], tuple(address for name, address in found.items() if name != host)
+
+
 def _package(path: Path) -> bool:
     return path.is_file() and path.name.endswith((".deb", ".rpm"))
 
@@ -281,19 +299,24 @@ class KeepalivedDeployTask(_LbTask):
     def vrrp(self, ctx: PlanContext, host: str, index: int) -> Vrrp:
         """The VRRP settings of the ``index``-th load-balancer host ``host``."""
         cluster = cluster_of(ctx)
-        vip = cluster.spec.control_plane_endpoint.address
+        cpe = cluster.spec.control_plane_endpoint
+        settings, vip = cpe.keepalived or Keepalived(), cpe.address
         if not vip:
             raise PlanError(
                 f"{self.lb.kind} needs the VIP",
                 "set spec.controlPlaneEndpoint.address to a free address in the hosts' subnet",
             )
+        lb_names = self.hosts(ctx) if settings.unicast else []
+        src, peers = unicast_addresses(cluster, lb_names, host, vip) if lb_names else ("", ())
         return Vrrp(
             router_id=host,
             interface=interface_of(ctx, host, vip),
             vip=vip,
-            virtual_router_id=virtual_router_id(cluster.cluster_name),
+            virtual_router_id=settings.virtual_router_id or virtual_router_id(cluster.cluster_name),
             priority=priority(index),
             auth_pass=self.lb.auth_pass,
+            unicast_src_ip=src,
+            unicast_peers=peers,
         )
 
     def build(self, ctx: PlanContext) -> Fragment:

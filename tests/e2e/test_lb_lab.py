@@ -3,7 +3,8 @@
 Hosts 1-2 are masters with a plain TCP listener on :6443 standing in for kube-apiserver
 (each answers its host name), hosts 3-4 are ``loadbalancer`` hosts and the VIP is
 10.77.0.100. For kubexm-kh and kubexm-kn: the VIP is held by one LB host, moves to the other
-within 10 s when the proxy stops there, and TCP through the VIP reaches both masters. The
+within 10 s when the proxy stops there, and TCP through the VIP reaches both masters; the same
+for kubexm-kh with ``keepalived.unicast`` and a set ``virtualRouterId``. The
 internal haproxy on a worker (host 3) forwards 127.0.0.1:6443 to the masters. Every second
 run changes nothing and restarts nothing. Packages are installed offline from the test
 bundle's .deb closure. Everything the tests start is stopped in ``finally``.
@@ -53,6 +54,8 @@ BACKEND = (
     "    c.sendall(name + b'\\n')\n"
     "    c.close()\n"
 )
+UNICAST_VRID = 77
+UNICAST = f"keepalived: {{unicast: true, virtualRouterId: {UNICAST_VRID}}}"
 CLEAN_LB_HOST = (
     "for s in keepalived haproxy nginx; do systemctl disable --now $s >/dev/null 2>&1; done; "
     f"ip addr del {VIP}/32 dev eth0 2>/dev/null; "
@@ -166,21 +169,37 @@ async def main_pids(loaded: LoadedConfig, work: Path, names: list[str], svc: str
     return await on_hosts(loaded, work, names, cmd)
 
 
+async def assert_unicast_config(loaded: LoadedConfig, work: Path, lbs: list[LabHost]) -> None:
+    """Each of the two LB hosts advertises from its own address to the other, on the set id."""
+    names = [h.name for h in lbs]
+    outs = await on_hosts(loaded, work, names, "cat /etc/keepalived/keepalived.conf")
+    for host, peer, text in zip(lbs, reversed(lbs), outs, strict=True):
+        assert f"virtual_router_id {UNICAST_VRID}\n" in text, text
+        assert f"unicast_src_ip {host.address}\n" in text, text
+        assert f"unicast_peer {{\n        {peer.address}\n    }}" in text, text
+
+
 async def cleanup(loaded: LoadedConfig, work: Path, lbs: list[str], masters: list[str]) -> None:
     await on_hosts(loaded, work, lbs, CLEAN_LB_HOST)
     await on_hosts(loaded, work, masters, f"systemctl stop {BACKEND_UNIT} 2>/dev/null; true")
 
 
-@pytest.mark.parametrize(("kind", "proxy"), [("kubexm-kh", "haproxy"), ("kubexm-kn", "nginx")])
+@pytest.mark.parametrize(
+    ("kind", "proxy", "keepalived"),
+    [("kubexm-kh", "haproxy", ""), ("kubexm-kn", "nginx", ""), ("kubexm-kh", "haproxy", UNICAST)],
+    ids=["kubexm-kh-haproxy", "kubexm-kn-nginx", "kubexm-kh-haproxy-unicast"],
+)
 async def test_vip_moves_when_the_proxy_stops_and_reaches_every_master(
-    lab: RunningLab, tmp_path: Path, kind: str, proxy: str
+    lab: RunningLab, tmp_path: Path, kind: str, proxy: str, keepalived: str
 ) -> None:
     hosts = lab.hosts[:4]
     if len(hosts) < 4:
         pytest.skip("needs 4 lab hosts")
-    name = f"lb-{proxy}"
+    name = f"lb-{proxy}-unicast" if keepalived else f"lb-{proxy}"
     roles = {"master": [0, 1], "etcd": [0], "loadbalancer": [2, 3]}
-    text = lb_config(hosts, name, f"address: {VIP}, externalLoadBalancer: {kind}", roles)
+    endpoint = f"address: {VIP}, externalLoadBalancer: {kind}"
+    endpoint += f", {keepalived}" if keepalived else ""
+    text = lb_config(hosts, name, endpoint, roles)
     loaded = load_text(text, source="lb-lab.yaml")
     stage_os_packages(tmp_path, name)
     masters, lbs = [h.name for h in hosts[:2]], [h.name for h in hosts[2:]]
@@ -189,6 +208,8 @@ async def test_vip_moves_when_the_proxy_stops_and_reaches_every_master(
         await start_backends(loaded, tmp_path, masters)
         first = await run_lb(loaded, tmp_path)
         assert first.ok, [(o.node, o.message) for o in first.failed()]
+        if keepalived:
+            await assert_unicast_config(loaded, tmp_path, hosts[2:])
         # The first LB host has the highest priority: it holds the VIP (preempting a peer
         # that started first).
         holder = lbs[0]

@@ -3,10 +3,13 @@
 Two mutually exclusive settings choose the load balancer: ``externalLoadBalancer``
 (``kubexm-kh``, ``kubexm-kn``, ``external``) and ``internalLoadbalancer`` (``haproxy``,
 ``nginx``, ``kube-vip``, ``none``). ``effective_lb`` resolves them against the master count.
+``keepalived`` tunes the VRRP of ``kubexm-kh``/``kubexm-kn`` (kubexm.config rejects it with
+any other load balancer).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, AliasChoices, BeforeValidator, Field
@@ -24,6 +27,25 @@ InternalLB = Annotated[
     Literal["haproxy", "nginx", "kube-vip", "none"],
     BeforeValidator(lambda v: normalise(v, t.INTERNAL_LB_ALIASES)),
 ]
+
+
+class Keepalived(KxModel):
+    """``controlPlaneEndpoint.keepalived``: the VRRP instance of kubexm-kh / kubexm-kn.
+
+    ``virtualRouterId`` unset means one derived from the cluster name; set it when two
+    clusters on one L2 segment would share the derived id. ``unicast`` sends the adverts to
+    the other load-balancer hosts' internal addresses instead of multicast, for networks
+    (most clouds) that drop multicast.
+    """
+
+    virtual_router_id: Annotated[int, Field(ge=1, le=255)] | None = None
+    unicast: bool = False
+
+
+def vrrp_address(addresses: Sequence[str], vip: str) -> str:
+    """The first of a host's internal ``addresses`` in the family of ``vip``, "" when none:
+    one VRRP instance speaks one address family, so its unicast peers must share the VIP's."""
+    return next((a for a in addresses if (":" in a) == (":" in vip)), "")
 
 
 class ControlPlaneEndpoint(KxModel):
@@ -44,6 +66,7 @@ class ControlPlaneEndpoint(KxModel):
         validation_alias=AliasChoices("internalLoadbalancer", "internalLoadBalancerType"),
         serialization_alias="internalLoadbalancer",
     )
+    keepalived: Keepalived | None = None
 
     def effective_lb(self, masters: int) -> str:
         """The load balancer that runs (one of ``types.LB_KINDS``).

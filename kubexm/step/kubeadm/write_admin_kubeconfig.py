@@ -6,15 +6,13 @@ import posixpath
 from dataclasses import dataclass
 from typing import ClassVar
 
-from kubexm.common.paths import ADMIN_CONF
+from kubexm.common.paths import ADMIN_CONF, ROOT_KUBECONFIG
 from kubexm.errors import StepError
 from kubexm.runner.files import file_exists, get_file_state
 from kubexm.runner.host import Host, OpResult
 from kubexm.step.base import register_step
 from kubexm.step.ensure import EnsureStep
 from kubexm.util.shell import quote
-
-ROOT_KUBECONFIG = "/root/.kube/config"
 
 
 @register_step

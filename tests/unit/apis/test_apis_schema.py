@@ -109,3 +109,16 @@ def test_seconds_fields_accept_numbers_and_duration_text(value: object, ok: bool
         assert (re.search(text["pattern"], value) is not None) is ok
     else:
         assert isinstance(value, int) and (value > number["exclusiveMinimum"]) is ok
+
+
+def test_schema_has_the_keepalived_block_with_the_router_id_range() -> None:
+    schema = json_schema()
+    cpe = schema["$defs"]["ControlPlaneEndpoint"]["properties"]
+    assert "keepalived" in cpe
+    block = schema["$defs"]["Keepalived"]
+    assert block["additionalProperties"] is False
+    assert set(block["properties"]) == {"virtualRouterId", "unicast"}
+    (number, _null) = block["properties"]["virtualRouterId"]["anyOf"]
+    assert (number["minimum"], number["maximum"]) == (1, 255)
+    unicast = block["properties"]["unicast"]
+    assert (unicast["type"], unicast["default"]) == ("boolean", False)

@@ -152,6 +152,65 @@ def test_short_election_timeout_warns() -> None:
     ]
 
 
+KH = {"externalLoadBalancer": "kubexm-kh", "address": "10.0.0.100"}
+
+
+@pytest.mark.parametrize(
+    ("cpe", "kind"),
+    [
+        pytest.param({}, "haproxy", id="default-haproxy"),
+        pytest.param({"internalLoadbalancer": "nginx"}, "nginx", id="nginx"),
+        pytest.param(
+            {"internalLoadbalancer": "kube-vip", "address": "10.0.0.100"}, "kube-vip", id="vip"
+        ),
+        pytest.param(
+            {"externalLoadBalancer": "external", "address": "10.0.0.100"}, "external", id="ext"
+        ),
+    ],
+)
+def test_keepalived_with_a_load_balancer_without_keepalived_is_an_error(
+    cpe: dict[str, str], kind: str
+) -> None:
+    found = run(cluster(controlPlaneEndpoint=cpe | {"keepalived": {"unicast": False}}))
+    (problem,) = found.problems
+    assert problem.path == "spec.controlPlaneEndpoint.keepalived"
+    assert f"the load balancer here is {kind}" in problem.message
+    assert "kubexm-kh or kubexm-kn" in problem.hint
+
+
+@pytest.mark.parametrize("lb", ["kubexm-kh", "kubexm-kn"])
+def test_keepalived_with_kh_or_kn_is_valid(lb: str) -> None:
+    settings = {"virtualRouterId": 255, "unicast": True}
+    cpe = KH | {"externalLoadBalancer": lb, "keepalived": settings}
+    found = run(cluster(lb_hosts=2, controlPlaneEndpoint=cpe))
+    assert (found.problems, found.warnings) == ([], [])
+
+
+def test_unicast_with_one_loadbalancer_host_is_a_warning_with_the_fix() -> None:
+    found = run(cluster(lb_hosts=1, controlPlaneEndpoint=KH | {"keepalived": {"unicast": True}}))
+    assert found.problems == []
+    (warning,) = found.warnings
+    assert warning.startswith("spec.controlPlaneEndpoint.keepalived.unicast: has no effect")
+    assert "add a second host to spec.roleGroups.loadbalancer" in warning
+
+
+def test_multicast_with_one_loadbalancer_host_is_fine() -> None:
+    found = run(cluster(lb_hosts=1, controlPlaneEndpoint=KH | {"keepalived": {}}))
+    assert (found.problems, found.warnings) == ([], [])
+
+
+def test_unicast_needs_every_lb_host_in_the_family_of_the_vip() -> None:
+    c = cluster(
+        lb_hosts=2,
+        controlPlaneEndpoint=KH | {"address": "fd00::100", "keepalived": {"unicast": True}},
+    )
+    c.spec.hosts[-1].internal_address = "10.0.2.2,fd00::22"
+    problems = run(c).problems
+    # Hosts: m1-m3, w1, lb1, lb2; only lb1 lacks an IPv6 address.
+    assert [p.path for p in problems] == ["spec.hosts[4].internalAddress"]
+    assert "lb1 has no IPv6 address" in problems[0].message
+
+
 PAIRS = [("kubeadm", "kubeadm"), ("kubexm", "kubexm"), ("kubeadm", "kubexm"), ("kubexm", "kubeadm")]
 LBS = [None, "haproxy", "nginx", "kube-vip", "none", "kubexm-kh", "kubexm-kn", "external"]
 

@@ -23,3 +23,18 @@ def test_every_sample_is_commented_and_validates(kind: SampleKind, row: str) -> 
 def test_unknown_sample_kind_is_a_value_error() -> None:
     with pytest.raises(ValueError, match="minimal"):
         render_sample("huge")  # type: ignore[arg-type]  # deliberately wrong
+
+
+def test_the_commented_keepalived_block_of_the_ha_sample_validates_when_uncommented() -> None:
+    lines = render_sample("ha").splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if line.strip() == "# keepalived:")
+    for i in range(start, start + 3):
+        lines[i] = lines[i].replace("# ", "", 1)
+    settings = load_text("".join(lines)).cluster.spec.control_plane_endpoint.keepalived
+    assert settings is not None
+    assert (settings.virtual_router_id, settings.unicast) == (73, True)
+
+
+def test_the_full_sample_documents_keepalived_for_kh_and_kn_only() -> None:
+    text = render_sample("all")
+    assert "# keepalived:" in text and "kubexm-kh | kubexm-kn (only)" in text

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 from kubeadm_fakes import Ctx, converge
 
+from kubexm.common.paths import ROOT_KUBECONFIG
 from kubexm.errors import StepError
 from kubexm.runner.host import Host
-from kubexm.step.kubeadm.write_admin_kubeconfig import ROOT_KUBECONFIG, WriteAdminKubeconfig
+from kubexm.step.kubeadm.write_admin_kubeconfig import WriteAdminKubeconfig
 
 
 async def test_write_admin_kubeconfig_copies_root_only() -> None:

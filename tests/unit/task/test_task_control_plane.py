@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from kube_task_helpers import CONFIG, Ctx, ctx_for, nodes_of
 
+from kubexm.common.paths import ROOT_KUBECONFIG
 from kubexm.errors import ArtifactError, PlanError
 from kubexm.pki.kubeconfig import parse_kubeconfig
 from kubexm.plan import Fragment
@@ -17,7 +18,6 @@ from kubexm.step.kubernetes.upload_kube_pki import UploadKubePki
 from kubexm.step.kubernetes.write_kube_config import WriteKubeConfig
 from kubexm.task.control_plane import (
     ENCRYPTION_KEY,
-    ROOT_KUBECONFIG,
     SUPER_ADMIN_CONF,
     ControlPlaneInstallTask,
     ControlPlaneRbacTask,

@@ -15,6 +15,7 @@ from kubexm.plan import Fragment
 from kubexm.runner.facts import Address
 from kubexm.step.lb.check_lb_endpoint import CheckLbEndpoint
 from kubexm.step.lb.install_lb_packages import InstallLbPackages
+from kubexm.step.lb.render import Vrrp, render_keepalived, virtual_router_id
 from kubexm.step.lb.start_lb_service import StartLbService
 from kubexm.step.lb.write_lb_config import WriteLbConfig
 from kubexm.step.lb.write_lb_manifest import WriteLbManifest
@@ -33,6 +34,7 @@ from kubexm.task.lb import (
     package_files,
     render_proxy,
     systemd_mode,
+    unicast_addresses,
 )
 
 VIP = "10.0.0.100"
@@ -213,6 +215,69 @@ def test_keepalived_priorities_follow_host_order_with_one_router_id() -> None:
     assert f"{VIP}/32 dev ens3" in first.content and "auth_pass pw123456" in first.content
     assert "pidof haproxy" in first.scripts[0][1]
     assert steps_on(frag, "lb1")[1] == StartLbService("keepalived")
+
+
+def keepalived_configs(endpoint: str) -> dict[str, str]:
+    """keepalived.conf per load-balancer host as planned for ``endpoint``."""
+    frag = KeepalivedDeployTask(LbPlan("kubexm-kh", auth_pass="pw")).plan(Ctx(cluster(endpoint)))
+    assert frag is not None
+    found = {}
+    for host in ("lb1", "lb2"):
+        write = steps_on(frag, host)[0]
+        assert isinstance(write, WriteLbConfig)
+        found[host] = write.content
+    return found
+
+
+def test_keepalived_default_is_multicast_with_the_router_id_of_the_cluster_name() -> None:
+    for text in keepalived_configs(KH).values():
+        assert f"virtual_router_id {virtual_router_id('prod')}\n" in text
+        assert "unicast" not in text
+
+
+def test_keepalived_custom_router_id_is_used_on_every_host() -> None:
+    configs = keepalived_configs(f"{KH}, keepalived: {{virtualRouterId: 7}}")
+    assert all("    virtual_router_id 7\n" in text for text in configs.values())
+    assert all("unicast" not in text for text in configs.values())
+
+
+def test_keepalived_unicast_sends_from_its_own_address_to_the_other_lb_hosts() -> None:
+    ctx = Ctx(cluster(f"{KH}, keepalived: {{unicast: true}}"))
+    task = KeepalivedDeployTask(LbPlan("kubexm-kh"))
+    first, second = task.vrrp(ctx, "lb1", 0), task.vrrp(ctx, "lb2", 1)
+    assert (first.unicast_src_ip, first.unicast_peers) == ("10.0.0.21", ("10.0.0.22",))
+    assert (second.unicast_src_ip, second.unicast_peers) == ("10.0.0.22", ("10.0.0.21",))
+    assert (first.priority, second.priority) == (150, 140)
+    assert first.virtual_router_id == second.virtual_router_id == virtual_router_id("prod")
+    text = keepalived_configs(f"{KH}, keepalived: {{unicast: true}}")["lb2"]
+    assert "unicast_src_ip 10.0.0.22\n    unicast_peer {\n        10.0.0.21\n    }" in text
+
+
+def test_unicast_addresses_use_the_internal_address_in_the_vip_family() -> None:
+    c = cluster(KH)
+    for host, v6 in (("lb1", "fd00::21"), ("lb2", "fd00::22")):
+        c.host(host).internal_address = f"192.168.0.{v6[-2:]},{v6}"
+    assert unicast_addresses(c, ["lb1", "lb2"], "lb2", "fd00::100") == ("fd00::22", ("fd00::21",))
+    assert unicast_addresses(c, ["lb1", "lb2"], "lb1", VIP) == ("192.168.0.21", ("192.168.0.22",))
+    c.host("lb2").internal_address = "192.168.0.22"
+    with pytest.raises(PlanError, match=r"\[lb2\] has no internal address in the family"):
+        unicast_addresses(c, ["lb1", "lb2"], "lb1", "fd00::100")
+
+
+def test_unicast_with_one_lb_host_has_no_peers_so_keepalived_stays_multicast() -> None:
+    c = cluster(KH)
+    vrrp = Vrrp("lb1", "ens3", VIP, 7, 150, "pw", *unicast_addresses(c, ["lb1"], "lb1", VIP))
+    assert vrrp.unicast_peers == ()
+    assert "unicast" not in render_keepalived(vrrp)
+
+
+def test_keepalived_plan_is_stable_across_runs() -> None:
+    endpoint = f"{KH}, keepalived: {{virtualRouterId: 9, unicast: true}}"
+    ctx = Ctx(cluster(endpoint))
+    task = KeepalivedDeployTask(LbPlan("kubexm-kh", auth_pass="pw123456"))
+    first = [(n.host, n.step.fingerprint()) for n in task.plan(ctx) or ()]
+    again = [(n.host, n.step.fingerprint()) for n in task.plan(Ctx(cluster(endpoint))) or ()]
+    assert first and first == again
 
 
 def test_keepalived_is_skipped_for_internal_kinds() -> None:

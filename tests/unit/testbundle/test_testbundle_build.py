@@ -91,7 +91,8 @@ def test_standin_digest_covers_every_source(
     with (folder / "common.py").open("a") as common:
         common.write("# changed\n")
     assert builder.standin_digest() != before
-    assert set(builder.STANDIN_FILES) == set(builder.STANDINS)
+    # the Kubernetes stand-ins, and crictl (a stand-in over ctr, not a Kubernetes binary)
+    assert set(builder.STANDIN_FILES) == {*builder.STANDINS, "crictl"}
     for name, file in builder.STANDIN_FILES.items():
         assert (folder / file).is_file(), name
     with (folder / "scheduler.py").open("a") as scheduler:
@@ -124,7 +125,12 @@ def test_test_bundle_is_complete_for_its_config(built: Any) -> None:
     assert (manifest.cluster_name, manifest.kubernetes_version) == ("single", "v1.36.4")
     components = {f.component for f in manifest.files}
     assert {"etcd", "containerd", "runc", "cni-plugins", "kubectl"} <= components
-    assert {f.component for f in manifest.files if f.label == "stand-in"} == set(builder.STANDINS)
+    labelled = {f.component for f in manifest.files if f.label == "stand-in"}
+    # Kubernetes binaries and crictl are stand-ins; runc and the CNI plugins are Debian's under
+    # the BOM's version; the CNI manifests are trimmed stand-ins: all must carry the label.
+    assert labelled == {
+        *builder.STANDINS, "crictl", *builder.RETARGETED, *builder.MANIFEST_STANDINS
+    }  # fmt: skip
     debs = [Path(p.path).name for s in manifest.os_packages for p in s.files]
     for package in ("haproxy_", "keepalived_", "nginx-light_", "libnginx-mod-stream_", "libc6_"):
         assert any(name.startswith(package) for name in debs), package
@@ -155,7 +161,8 @@ def test_binaries_in_the_test_bundle_run(built: Any, tmp_path: Path) -> None:
 
 def test_a_removed_file_or_a_missing_arch_fails_and_is_named(built: Any, tmp_path: Path) -> None:
     bundle = built
-    dropped = "files/runc/1.1.5/amd64/runc.amd64"
+    runc = next(f for f in bundle.artifacts.files if f.component == "runc")
+    dropped = f"files/{runc.cache_path}"
     edited = tmp_path / "edited.tar.gz"
     with (
         tarfile.open(bundle.path, "r:gz") as src,
