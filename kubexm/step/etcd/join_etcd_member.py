@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,6 +18,10 @@ from kubexm.util.shell import join
 
 #: Short timeouts: during a first bootstrap nothing answers and every member asks once.
 _TIMEOUTS = ("--dial-timeout=3s", "--command-timeout=8s")
+#: etcd refuses ``member add`` ("unhealthy cluster") until every member has been connected
+#: for its health interval (5 s), e.g. right after members restarted: ask again for ~60 s.
+ADD_ATTEMPTS = 20
+ADD_RETRY_DELAY = 3.0
 
 
 def etcdctl(endpoints: Sequence[str], *args: str) -> str:
@@ -62,7 +67,9 @@ class JoinEtcdMember(EnsureStep):
     Unchanged when the data dir already holds a member, or when no peer answers: then the
     cluster is being bootstrapped and the env file's ``new`` state applies. Serial across the
     cluster (``etcd-member-add``) because etcd accepts one unstarted member at a time.
-    Fails with ``CommandError`` when ``member add`` is refused.
+    ``member add`` refused as "unhealthy cluster" (members connected for less than etcd's
+    health interval) is asked again for about a minute. Fails with ``CommandError`` when
+    ``member add`` is refused otherwise or for longer.
     """
 
     name: ClassVar[str] = "etcd/join-etcd-member"
@@ -82,8 +89,7 @@ class JoinEtcdMember(EnsureStep):
 
         added = OpResult.unchanged(f"{self.member} already listed")
         if not any(self.peer_url in peer_urls(m) for m in members):
-            cmd = etcdctl(self.peers, "member", "add", self.member, f"--peer-urls={self.peer_url}")
-            added = await host.execute(f"add etcd member {self.member}", cmd)
+            added = await self._add(host)
             if host.dry_run:
                 return added
             members = await self._members(host) or []
@@ -92,6 +98,17 @@ class JoinEtcdMember(EnsureStep):
             "ETCD_INITIAL_CLUSTER_STATE=existing\n"
         )
         return combine([added, await ensure_file(host, JOIN_ENV_FILE, env, mode=0o644)])
+
+    async def _add(self, host: Host) -> OpResult:
+        cmd = etcdctl(self.peers, "member", "add", self.member, f"--peer-urls={self.peer_url}")
+        for attempt in range(1, ADD_ATTEMPTS + 1):
+            try:
+                return await host.execute(f"add etcd member {self.member}", cmd)
+            except CommandError as exc:
+                if "unhealthy cluster" not in exc.stderr or attempt == ADD_ATTEMPTS:
+                    raise
+            await asyncio.sleep(ADD_RETRY_DELAY)
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     async def _members(self, host: Host) -> list[dict[str, object]] | None:
         result = await host.run(etcdctl(self.peers, "member", "list", "-w", "json"), check=False)

@@ -69,6 +69,9 @@ class FakeEtcd:
     members: list[dict[str, object]] = field(default_factory=list)
     up: bool = True
     adds: list[str] = field(default_factory=list)
+    #: ``member add`` answers "unhealthy cluster" this many times first (members that were
+    #: connected for less than etcd's health interval)
+    unhealthy: int = 0
 
     def install(self, fake: FakeConnection) -> FakeEtcd:
         fake.script(" member list ", self.member_list)
@@ -81,6 +84,9 @@ class FakeEtcd:
         return Result(0, json.dumps({"members": self.members}), "")
 
     def member_add(self, cmd: str, fake: FakeConnection) -> Result:
+        if self.unhealthy:
+            self.unhealthy -= 1
+            return Result(1, "", "Error: etcdserver: unhealthy cluster\n")
         argv = shlex.split(cmd)
         name = argv[argv.index("add") + 1]
         url = next(a for a in argv if a.startswith("--peer-urls=")).split("=", 1)[1]

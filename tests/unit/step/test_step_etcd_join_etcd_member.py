@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 from etcd_step_helpers import Ctx, FakeEtcd, converge
 
+from kubexm.connector.base import Result
+from kubexm.errors import CommandError
+from kubexm.step.etcd import join_etcd_member
 from kubexm.step.etcd.join_etcd_member import JoinEtcdMember, etcdctl, initial_cluster
 from kubexm.step.etcd.render import JOIN_ENV_FILE
 
@@ -26,6 +29,36 @@ async def test_join_adds_a_new_member_and_writes_existing_state() -> None:
     env = ctx.conn.text(JOIN_ENV_FILE)
     assert "ETCD_INITIAL_CLUSTER_STATE=existing" in env
     assert "e4=https://10.0.0.4:2380" in env and "e1=https://10.0.0.1:2380" in env
+
+
+async def test_join_asks_again_while_etcd_calls_the_cluster_unhealthy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(join_etcd_member, "ADD_RETRY_DELAY", 0.0)
+    ctx = Ctx()
+    etcd = FakeEtcd([dict(m) for m in RUNNING], unhealthy=2).install(ctx.conn)
+
+    await converge(STEP, ctx)
+    assert etcd.adds == ["e4"]
+    assert sum(" member add " in c for c in ctx.conn.ran) == 3
+
+
+async def test_join_gives_up_on_an_unhealthy_cluster_and_never_retries_other_errors(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(join_etcd_member, "ADD_RETRY_DELAY", 0.0)
+    ctx = Ctx()
+    FakeEtcd([dict(m) for m in RUNNING], unhealthy=99).install(ctx.conn)
+    with pytest.raises(CommandError, match="unhealthy cluster"):
+        await STEP.run(ctx)
+    assert sum(" member add " in c for c in ctx.conn.ran) == join_etcd_member.ADD_ATTEMPTS
+
+    other = Ctx()
+    other.conn.script(" member add ", lambda cmd, fake: Result(1, "", "Error: permission denied\n"))
+    FakeEtcd([dict(m) for m in RUNNING]).install(other.conn)  # the script above answers first
+    with pytest.raises(CommandError, match="permission denied"):
+        await STEP.run(other)
+    assert sum(" member add " in c for c in other.conn.ran) == 1
 
 
 async def test_join_is_unchanged_when_no_member_answers() -> None:
