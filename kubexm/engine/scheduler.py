@@ -255,7 +255,7 @@ class Engine:
                 held.append(lock)
             # A node that queued for a slot before stop() must not start after it.
             if not self._stopping:
-                out = await self._attempts(node)
+                out = await self._attempts(i, node)
         finally:
             for lock in reversed(held):
                 lock.release()
@@ -271,7 +271,7 @@ class Engine:
             self._stopping = True
         self._check_done()
 
-    async def _attempts(self, node: Node) -> NodeOutcome:
+    async def _attempts(self, i: int, node: Node) -> NodeOutcome:
         step = node.step
         out = NodeOutcome(node.id, node.host, step.name, Status.FAILED, started=time.time())
         if self.listeners:  # the hot path builds no event nobody reads
@@ -288,6 +288,11 @@ class Engine:
                     await asyncio.sleep(step.retry.delay(out.attempts))
                     continue
                 out.status, out.message = Status.FAILED, _describe(exc, step.timeout)
+                if self.opts.dry_run and self._dep_ran[i]:
+                    # Its check read a host that earlier steps of this run would change
+                    # first (a binary not installed yet): that is pending work, not a fault.
+                    out.status = Status.WOULD_CHANGE
+                    out.message = f"checked before earlier steps ran: {out.message}"
             out.finished = time.time()
             return out
 
@@ -314,8 +319,9 @@ class Engine:
         self._persist(i, out)
         self._emit_outcome(out)
         if out.status in SUCCESS:
+            # A dry run changes nothing, so what follows a pending step stays uncertain.
             ran = out.status in (Status.CHANGED, Status.WOULD_CHANGE) or (
-                out.host == PLAN_HOST and self._dep_ran[i]
+                (out.host == PLAN_HOST or self.opts.dry_run) and self._dep_ran[i]
             )
             self._release(i, ran=ran)
         else:

@@ -61,6 +61,8 @@ class Probe:
     timeout: float = 5.0
     retry: RetryPolicy = NO_RETRY
     version: str = "1"
+    #: the check itself raises (a tool it reads is not installed yet)
+    check_fails: bool = False
 
     def describe(self) -> str:
         return f"probe {self.name}"
@@ -79,6 +81,8 @@ class Probe:
     async def check(self, ctx: StepContext) -> bool:
         self.rec.checks[f"{self.name}@{ctx.host}"] += 1
         await asyncio.sleep(0)
+        if self.check_fails:
+            raise self.error("ctr: not found")
         return self.done
 
     async def run(self, ctx: StepContext) -> None:

@@ -160,6 +160,25 @@ async def test_dry_run_only_checks_and_reports_per_host() -> None:
     assert result.to_dict()["would_change"]["n1"] == ["t/write"]
 
 
+async def test_dry_run_reports_a_check_that_fails_after_pending_steps_as_would_change() -> None:
+    rec = Recorder()
+    frag = Fragment("f")
+    install = frag.add(Probe("t/install", rec), "n0")
+    between = frag.add(Probe("t/between", rec, done=True), "n0", after=[install])
+    frag.add(Probe("t/import", rec, check_fails=True), "n0", after=[between])
+    frag.add(Probe("t/import", rec, check_fails=True), "n1")  # nothing pending before it
+    graph = _graph(frag)
+
+    result = await run(graph, env_for(graph), EngineOptions(dry_run=True))
+
+    pending = result.outcomes["t/import@n0"]
+    assert pending.status is Status.WOULD_CHANGE
+    assert pending.message == "checked before earlier steps ran: ctr: not found"
+    assert result.outcomes["t/import@n1"].status is Status.FAILED
+    real = await run(graph, env_for(graph))
+    assert real.outcomes["t/import@n0"].status is Status.FAILED, "only a dry run forgives it"
+
+
 async def test_rollback_undoes_changed_chain_newest_first() -> None:
     rec = Recorder()
     frag = Fragment("f")
