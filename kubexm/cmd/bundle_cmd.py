@@ -11,6 +11,7 @@ verify`` does not report it missing. ``bundle verify`` checks a bundle against a
 it is carried into an air gap: exit 0 when complete, 1 with every problem listed. ``--os
 debian-12`` (or a bare family such as ``--os rhel``) fixes the hosts' OS when the config does
 not; without it and without ``spec.system.packageManager`` any one complete family will do.
+A file labelled stand-in is a problem unless ``--allow-standins`` is given (test bundles only).
 
 The lead registers them in ``main``: ``app.add_typer(bundle_app, name="bundle")`` and
 ``app.command("download")(download_command)``.
@@ -27,11 +28,12 @@ import typer
 
 from kubexm.apis.v1alpha1.cluster import Cluster
 from kubexm.cmd.output import print_json
+from kubexm.cmd.standins import AllowStandinsOpt, warn_standins
 from kubexm.cmd.state import OutputFormat, get_state
 from kubexm.config import load
 from kubexm.errors import ArtifactError, UsageError
 from kubexm.resource.bundle import build_bundle
-from kubexm.resource.bundle_manifest import BundleManifest
+from kubexm.resource.bundle_manifest import STANDIN_HINT, BundleManifest
 from kubexm.resource.bundle_verify import VerifyReport, verify_bundle, without_kinds
 from kubexm.resource.charts import ChartOutcome, download_charts
 from kubexm.resource.download import DownloadOptions, FileOutcome
@@ -289,6 +291,7 @@ def verify(
         list[SkipKind] | None, typer.Option("--skip", help="Do not check a kind (repeatable).")
     ] = None,
     os_release: OSOption = None,
+    allow_standins: AllowStandinsOpt = False,
 ) -> None:
     """Check that a bundle holds everything a config needs; exit 1 listing what is not."""
     state = get_state(ctx)
@@ -296,7 +299,10 @@ def verify(
     if not bundle.is_file():
         raise UsageError(f"bundle not found: {bundle}", "pass the path of a .tar.gz bundle")
     kinds = [kind.value for kind in skip or []]
-    report = verify_bundle(bundle, resolve(cluster, arch, os_release), skip=kinds)
+    wanted = resolve(cluster, arch, os_release)
+    report = verify_bundle(bundle, wanted, skip=kinds, allow_standins=allow_standins)
+    if allow_standins:
+        warn_standins(report.standins, f"the bundle {bundle}", state.verbose)
     if state.output is OutputFormat.json:
         _print_json_report(report)
         return
@@ -308,12 +314,20 @@ def verify(
     # An error (exit 1) rather than typer.Exit: the entry point maps KubexmError to its exit
     # code and prints it, one line per problem.
     lines = "\n".join(f"  {problem}" for problem in report.problems)
-    raise ArtifactError(f"{_incomplete(report)}\n{lines}", _REBUILD_HINT)
+    raise ArtifactError(f"{_incomplete(report)}\n{lines}", _hint(report))
 
 
 _REBUILD_HINT = (
     "build it again with `kubexm download -f <config>` on a machine with internet access"
 )
+
+
+def _hint(report: VerifyReport) -> str:
+    """How to fix the problems: rebuild, and for stand-ins also the flag that accepts them."""
+    kinds = {problem.kind for problem in report.problems}
+    if kinds == {"stand-in"}:
+        return STANDIN_HINT
+    return f"{_REBUILD_HINT}; {STANDIN_HINT}" if "stand-in" in kinds else _REBUILD_HINT
 
 
 def _incomplete(report: VerifyReport) -> str:
@@ -338,10 +352,11 @@ def _print_json_report(report: VerifyReport) -> None:
         "bytes": report.bytes_checked,
         "left_out": list(report.left_out),
         "not_checked": list(report.not_checked),
+        "standins": list(report.standins),
     }
     if not report.ok:
         data["errors"] = [_incomplete(report)]
-        data["hint"] = _REBUILD_HINT
+        data["hint"] = _hint(report)
         data["problems"] = [problem.to_dict() for problem in report.problems]
     print_json(data)
     if not report.ok:

@@ -13,12 +13,14 @@ import typer
 
 from kubexm.cmd.output import print_json
 from kubexm.cmd.state import OutputFormat, get_state
+from kubexm.common.paths import KUBERNETES_PKI
 from kubexm.config import load
 from kubexm.engine import WorkDirLock
 from kubexm.errors import KubexmError, UsageError
 from kubexm.pki import PKIReport, ensure_pki, inventory, inventory_dicts, render_table
 from kubexm.pki.fromconfig import plan_from_cluster
 from kubexm.pki.generate import Action
+from kubexm.pki.inventory import CertInfo, expected_for, problem_details
 from kubexm.pki.model import KeyType
 from kubexm.runtime.workdir import work_dir_for
 
@@ -101,28 +103,62 @@ def check(
         int, typer.Option("--warn-days", min=1, help="Warn when fewer days are left.")
     ] = 30,
 ) -> None:
-    """List every certificate and kubeconfig with its expiry; exit 1 when any has expired."""
+    """List every certificate and kubeconfig with its expiry and check that each can be used:
+    present, signed by its CA, matching its key. Exit 1 when any cannot be used or expired."""
     state = get_state(ctx)
     cluster = load(config).cluster
     wd = work_dir_for(cluster, work_dir)
-    infos = inventory(wd.pki, wd.kubeconfig)
-    if not infos:
+    expected = expected_for(plan_from_cluster(cluster))
+    infos = inventory(wd.pki, wd.kubeconfig, expected=expected)
+    if all(info.status() == "missing" for info in infos):
         raise KubexmError(
             f"no certificates in {wd.pki}",
             f"create them with: kubexm certs generate -f {config}",
         )
-    expired = [info.name for info in infos if info.status(warn_days) == "expired"]
+    failed = [info for info in infos if info.failed()]
+    fixes = _fixes(failed, config)
     if state.output is OutputFormat.json:
-        print_json({"ok": not expired, "certificates": inventory_dicts(infos, warn_days)})
-    else:
-        typer.echo(render_table(infos, warn_days))
-        expiring = [info.name for info in infos if info.status(warn_days) == "warning"]
-        if expiring:
-            sys.stderr.write(
-                f"warning: {len(expiring)} expire within {warn_days} days: {', '.join(expiring)}\n"
-            )
-    if expired:
-        raise KubexmError(
-            f"{len(expired)} expired: {', '.join(expired)}",
-            f"renew them with: kubexm certs generate -f {config}",
+        certificates = inventory_dicts(infos, warn_days)
+        print_json({"ok": not failed, "certificates": certificates, "fixes": fixes})
+        if failed:  # the object above is the whole answer: no second one for the error
+            raise typer.Exit(1)
+        return
+    typer.echo(render_table(infos, warn_days))
+    expiring = [info.name for info in infos if info.status(warn_days) == "warning"]
+    if expiring:
+        sys.stderr.write(
+            f"warning: {len(expiring)} expire within {warn_days} days: {', '.join(expiring)}\n"
         )
+    if failed:
+        lines = "".join(f"\n  {problem_details(info)}" for info in failed)
+        raise KubexmError(
+            f"{len(failed)} of {len(infos)} certificates cannot be used:{lines}", "; ".join(fixes)
+        )
+
+
+def _fixes(failed: list[CertInfo], config: str) -> list[str]:
+    """What to run for the problems found, the CA's own first (the rest follows from it)."""
+    statuses = {(info.kind, status) for info in failed for status in info.statuses()}
+    fixes = []
+    ca_broken = any(
+        status == "ca-missing" or (kind == "ca" and status not in ("missing", "warning"))
+        for kind, status in statuses
+    )
+    if ca_broken:
+        fixes.append(
+            f"restore the CA's .crt and .key from a backup or a control-plane host"
+            f" ({KUBERNETES_PKI}), or make a new CA and re-issue all it signs with"
+            f" kubexm certs generate -f {config} --force (every host then needs the new files)"
+        )
+    if any(kind != "ca" and status == "wrong-ca" for kind, status in statuses):
+        fixes.append(
+            f"re-issue those signed by another CA with kubexm certs generate -f {config} --force"
+            " and push them to every host, or restore the CA they were issued with"
+        )
+    if any(status in _GENERATE_FIXES for _, status in statuses) and not ca_broken:
+        fixes.append(f"create or renew them with: kubexm certs generate -f {config}")
+    return fixes
+
+
+# Problems ``certs generate`` mends without --force (once the CAs are in order).
+_GENERATE_FIXES = ("missing", "key-missing", "key-mismatch", "expired")

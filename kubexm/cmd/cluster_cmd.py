@@ -6,14 +6,22 @@ hosts, plans the same graph and runs every step's read-only check: it prints the
 host with ``would-change`` or ``unchanged`` and exits 3 when anything is pending, 0 when the
 cluster is already as the config says. ``kubeconfig`` prints the admin kubeconfig from the
 work directory. ``main`` registers them.
+
+Before a run (``plan`` and ``--dry-run`` included) the release files it takes from the work
+dir's artifact cache are checked against their pins; ``--bundle`` is checked completely before
+anything of it reaches the cache, and a dry run or ``plan`` reads it from a temporary view,
+writing nothing to the cache.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -26,6 +34,7 @@ from kubexm.cmd.preflight_cmd import (
     WorkDirOpt,
     skipped_checks,
 )
+from kubexm.cmd.standins import AllowStandinsOpt, warn_standins
 from kubexm.cmd.state import OutputFormat, get_state
 from kubexm.cmd.summary import summary_dict, summary_lines
 from kubexm.config import LoadedConfig, load
@@ -33,7 +42,8 @@ from kubexm.engine import RunResult, RunStatus, Status
 from kubexm.errors import KubexmError
 from kubexm.pipeline.create_cluster import CreateClusterPipeline
 from kubexm.plan import Graph, to_dict, to_text
-from kubexm.resource.bundle_offline import require_complete, stage_bundle
+from kubexm.resource.bundle_stage import staged_bundle
+from kubexm.resource.cache_verify import check_cached_files
 from kubexm.resource.resolve import resolve_artifacts
 from kubexm.runtime import RunContext
 from kubexm.runtime.workdir import work_dir_for
@@ -61,17 +71,50 @@ FreshOpt = Annotated[
 ]
 
 
-def _stage(loaded: LoadedConfig, work_dir: str | None, bundle: Path | None) -> Path:
-    """The admin kubeconfig path of the cluster; with ``bundle``, its files staged first, the
-    bundle checked to hold everything the config needs, and offline mode turned on."""
+@dataclass(frozen=True)
+class _Prepared:
+    """What a run reads: the admin kubeconfig path, the artifacts folder when it is not the
+    work dir's cache (a dry run's view of a bundle) and the stand-ins accepted."""
+
+    kubeconfig: Path
+    artifacts: Path | None
+    standins: tuple[str, ...]
+    where: str
+
+
+@contextlib.contextmanager
+def _prepare(
+    loaded: LoadedConfig,
+    work_dir: str | None,
+    bundle: Path | None,
+    allow_standins: bool,
+    dry_run: bool,
+) -> Iterator[_Prepared]:
+    """Check the artifacts of the run before any host is touched.
+
+    With ``bundle``, it is staged once it has passed every check (a dry run: a temporary view
+    removed when the block ends) and offline mode is turned on. Without, every cached release
+    file the config needs is checked against its pin (a dry run records nothing). Raises
+    ``ArtifactError`` naming what failed, the cache left as it was.
+    """
     work = work_dir_for(loaded.cluster, work_dir)
-    if bundle is not None:
-        manifest = stage_bundle(bundle, work.artifacts)
-        require_complete(manifest, resolve_artifacts(loaded.cluster), bundle)
+    kubeconfig = work.kubeconfig / "admin.conf"
+    required = resolve_artifacts(loaded.cluster)
+    if bundle is None:
+        standins = check_cached_files(
+            work.artifacts, required.files, allow_standins=allow_standins, save=not dry_run
+        )
+        yield _Prepared(kubeconfig, None, standins, f"the artifact cache {work.artifacts}")
+        return
+    work.ensure()  # private (0700) before the bundle is extracted into it
+    with staged_bundle(
+        bundle, work.artifacts, required, allow_standins=allow_standins, dry_run=dry_run
+    ) as staged:
         # The bundle is the only source of this run: offline mode makes every module install
         # from it (OS and load-balancer packages, charts) and refuse the network otherwise.
         loaded.cluster.spec.global_.offline_mode = True
-    return work.kubeconfig / "admin.conf"
+        view = staged.artifacts if staged.artifacts != work.artifacts else None
+        yield _Prepared(kubeconfig, view, staged.standins, f"the bundle {bundle}")
 
 
 def _pipeline(skip_preflight: bool, skip: list[str] | None) -> CreateClusterPipeline:
@@ -84,6 +127,7 @@ def create_cluster_command(
     config: ConfigOpt,
     work_dir: WorkDirOpt = None,
     bundle: BundleOpt = None,
+    allow_standins: AllowStandinsOpt = False,
     skip_preflight: SkipPreflightOpt = False,
     skip: SkipOpt = None,
     dry_run: DryRunOpt = False,
@@ -95,24 +139,35 @@ def create_cluster_command(
     state = get_state(ctx)
     pipeline = _pipeline(skip_preflight, skip)
     loaded = load(config)
-    kubeconfig = _stage(loaded, work_dir, bundle)
-    options = ExecuteOptions(
-        dry_run=dry_run,
-        fail_fast=fail_fast,
-        fresh=fresh,
-        work_dir=work_dir,
-        command="create cluster",
-        accept_new_host_keys=accept_new_host_keys,
-    )
-    result = asyncio.run(execute(loaded, pipeline, options))
+    with _prepare(loaded, work_dir, bundle, allow_standins, dry_run) as prepared:
+        warn_standins(prepared.standins, prepared.where, state.verbose)
+        options = ExecuteOptions(
+            dry_run=dry_run,
+            fail_fast=fail_fast,
+            fresh=fresh,
+            work_dir=work_dir,
+            command="create cluster",
+            accept_new_host_keys=accept_new_host_keys,
+            artifacts=prepared.artifacts,
+        )
+        result = asyncio.run(execute(loaded, pipeline, options))
+    kubeconfig = prepared.kubeconfig
     if state.output is OutputFormat.json:
-        print_json(summary_dict(loaded.cluster, result, kubeconfig))
+        doc = summary_dict(loaded.cluster, result, kubeconfig)
+        print_json(_with_standins(doc, prepared, bundle))
     else:
         for line in summary_lines(loaded.cluster, result, kubeconfig):
             typer.echo(line)
         _print_failures(result)
     if not result.ok:
         raise typer.Exit(1)
+
+
+def _with_standins(doc: dict[str, Any], prepared: _Prepared, bundle: Path | None) -> dict[str, Any]:
+    """``doc`` with the accepted stand-ins under ``standins`` (always with a bundle)."""
+    if bundle is None and not prepared.standins:
+        return doc
+    return {**doc, "standins": list(prepared.standins)}
 
 
 def _print_failures(result: RunResult) -> None:
@@ -131,6 +186,7 @@ def plan_command(
     config: ConfigOpt,
     work_dir: WorkDirOpt = None,
     bundle: BundleOpt = None,
+    allow_standins: AllowStandinsOpt = False,
     skip_preflight: SkipPreflightOpt = False,
     skip: SkipOpt = None,
     accept_new_host_keys: AcceptKeysOpt = False,
@@ -143,28 +199,27 @@ def plan_command(
     state = get_state(ctx)
     pipeline = _pipeline(skip_preflight, skip)
     loaded = load(config)
-    _stage(loaded, work_dir, bundle)
     shown: list[tuple[Graph, RunResult]] = []
 
     def inspect(run: RunContext, graph: Graph, result: RunResult) -> None:
         shown.append((graph, result))
 
-    options = ExecuteOptions(
-        dry_run=True,
-        fresh=True,
-        work_dir=work_dir,
-        command="plan",
-        quiet=True,
-        accept_new_host_keys=accept_new_host_keys,
-    )
-    result = asyncio.run(execute(loaded, pipeline, options, inspect=inspect))
+    with _prepare(loaded, work_dir, bundle, allow_standins, dry_run=True) as prepared:
+        warn_standins(prepared.standins, prepared.where, state.verbose)
+        options = ExecuteOptions(
+            dry_run=True,
+            fresh=True,
+            work_dir=work_dir,
+            command="plan",
+            quiet=True,
+            accept_new_host_keys=accept_new_host_keys,
+            artifacts=prepared.artifacts,
+        )
+        result = asyncio.run(execute(loaded, pipeline, options, inspect=inspect))
     graph = shown[0][0]
     if state.output is OutputFormat.json:
-        doc = to_dict(graph)
-        for node in doc["nodes"]:
-            outcome = result.outcomes.get(node["id"])
-            node["status"] = str(outcome.status) if outcome else None
-        print_json({"plan": doc, "run": result.to_dict()})
+        doc = {"plan": _plan_doc(graph, result), "run": result.to_dict()}
+        print_json(_with_standins(doc, prepared, bundle))
     else:
         typer.echo(to_text(graph, _marks(result)), nl=False)
         _print_failures(result)
@@ -173,6 +228,15 @@ def plan_command(
         raise typer.Exit(1)
     if pending:
         raise typer.Exit(EXIT_PENDING)
+
+
+def _plan_doc(graph: Graph, result: RunResult) -> dict[str, Any]:
+    """The graph as plain data, each node with the status its check found."""
+    doc = to_dict(graph)
+    for node in doc["nodes"]:
+        outcome = result.outcomes.get(node["id"])
+        node["status"] = str(outcome.status) if outcome else None
+    return doc
 
 
 def kubeconfig_command(config: ConfigOpt, work_dir: WorkDirOpt = None) -> None:

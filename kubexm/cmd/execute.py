@@ -45,7 +45,8 @@ class ExecuteOptions:
     what earlier runs finished. ``work_dir``: the ``--work-dir`` base (``<base>/<cluster>``).
     ``hosts``: only these hosts (None: all). ``command``: recorded in the lock and state.
     ``quiet``: no per-step lines when the console is not a terminal (the live view of a
-    terminal still shows). ``accept_new_host_keys``: replace recorded host keys that changed."""
+    terminal still shows). ``accept_new_host_keys``: replace recorded host keys that changed.
+    ``artifacts``: read the artifacts from this folder instead of the work dir's cache."""
 
     dry_run: bool = False
     fail_fast: bool = False
@@ -55,6 +56,7 @@ class ExecuteOptions:
     command: str = ""
     quiet: bool = False
     accept_new_host_keys: bool = False
+    artifacts: Path | None = None
 
 
 def stderr_console() -> Console:
@@ -132,6 +134,7 @@ async def execute(
             hosts=opts.hosts,
             logger=logger,
             accept_new_host_keys=opts.accept_new_host_keys,
+            artifacts=opts.artifacts,
         )
         async with ctx:
             with WorkDirLock(ctx.work_dir.root, opts.command or pipeline.name):

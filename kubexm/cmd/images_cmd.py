@@ -1,7 +1,9 @@
 """``kubexm images push``: copy every image a config needs into its private registry.
 
 The images come from the work directory's artifact cache (``kubexm download`` pulls them there)
-or from ``--bundle`` (staged into the work dir as ``create cluster --bundle`` does). Each goes
+or from ``--bundle``: checked first (every member's digest, every image of the config, pinned
+files, stand-ins only with ``--allow-standins``), then staged into the work dir as ``create
+cluster --bundle`` does; with ``--dry-run`` it is read from a temporary view instead. Each goes
 to its target on ``--registry`` or ``spec.registry.mirroring.privateRegistry`` with skopeo, at
 most ``--jobs`` at a time; an image the registry already serves with the archive's digest is
 left alone, so a second run pushes nothing (``kubexm.resource.registry_push``). One line per
@@ -12,9 +14,10 @@ the registry and says what would be pushed. ``main`` registers it:
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -24,19 +27,23 @@ from kubexm.apis.v1alpha1.base import check_host_port
 from kubexm.apis.v1alpha1.cluster import Cluster
 from kubexm.cmd.output import print_json
 from kubexm.cmd.preflight_cmd import ConfigOpt, WorkDirOpt
+from kubexm.cmd.standins import AllowStandinsOpt, warn_standins
 from kubexm.cmd.state import OutputFormat, get_state
 from kubexm.config import load
 from kubexm.errors import ArtifactError, UsageError
-from kubexm.resource.bundle_offline import stage_bundle
+from kubexm.resource.bundle_stage import staged_bundle
+from kubexm.resource.model import ArtifactSet, ImageArtifact
 from kubexm.resource.registry_push import (
     DEFAULT_JOBS,
     PRIVATE_REGISTRY_FIELD,
+    PushItem,
     PushOutcome,
     images_to_push,
     locate_archives,
     push_images,
     registry_access,
 )
+from kubexm.resource.resolve import resolve_artifacts
 from kubexm.runtime.workdir import work_dir_for
 
 images_app = typer.Typer(help="Move container images into a registry.", no_args_is_help=True)
@@ -80,11 +87,40 @@ def target_registry(cluster: Cluster, flag: str | None) -> str:
     return configured
 
 
+@contextlib.contextmanager
+def _archives(
+    cluster: Cluster,
+    images: tuple[ImageArtifact, ...],
+    work_dir: str | None,
+    bundle: Path | None,
+    *,
+    allow_standins: bool,
+    dry_run: bool,
+) -> Iterator[tuple[tuple[PushItem, ...], tuple[str, ...]]]:
+    """The archive of every image, and the stand-ins accepted.
+
+    From the work dir's cache, or from ``bundle`` once it has passed every check: the images
+    all there, the config's pinned files equal to their pins, stand-ins only when allowed. A
+    dry run reads the bundle from a temporary view, removed when the block ends.
+    """
+    artifacts = work_dir_for(cluster, work_dir).ensure().artifacts
+    if bundle is None:
+        yield locate_archives(images, artifacts), ()
+        return
+    needed = ArtifactSet(images=images)
+    pinned = resolve_artifacts(cluster).files
+    with staged_bundle(
+        bundle, artifacts, needed, allow_standins=allow_standins, pinned=pinned, dry_run=dry_run
+    ) as staged:
+        yield locate_archives(images, staged.artifacts, staged.manifest), staged.standins
+
+
 @images_app.command("push")
 def push_command(
     ctx: typer.Context,
     config: ConfigOpt,
     bundle: BundleOpt = None,
+    allow_standins: AllowStandinsOpt = False,
     registry: RegistryOpt = None,
     work_dir: WorkDirOpt = None,
     dry_run: DryRunOpt = False,
@@ -95,21 +131,22 @@ def push_command(
     cluster = load(config).cluster
     host = target_registry(cluster, registry)
     images = images_to_push(cluster, host)
-    artifacts = work_dir_for(cluster, work_dir).ensure().artifacts
-    manifest = stage_bundle(bundle, artifacts) if bundle is not None else None
-    items = locate_archives(images, artifacts, manifest)
     as_json = state.output is OutputFormat.json
-    started = time.monotonic()
-    outcomes = push_images(
-        items,
-        registry_access(cluster, host),
-        jobs=jobs,
-        dry_run=dry_run,
-        on_done=None if as_json else _print_outcome,
-    )
+    with _archives(
+        cluster, images, work_dir, bundle, allow_standins=allow_standins, dry_run=dry_run
+    ) as (items, standins):
+        warn_standins(standins, f"the bundle {bundle}", state.verbose)
+        started = time.monotonic()
+        outcomes = push_images(
+            items,
+            registry_access(cluster, host),
+            jobs=jobs,
+            dry_run=dry_run,
+            on_done=None if as_json else _print_outcome,
+        )
     seconds = time.monotonic() - started
     if as_json:
-        _print_json(host, outcomes, seconds, dry_run)
+        _print_json(host, outcomes, seconds, dry_run, standins if bundle is not None else None)
         return
     typer.echo(summary_line(host, outcomes, seconds, dry_run))
     failed = [outcome for outcome in outcomes if outcome.status == "failed"]
@@ -155,8 +192,15 @@ def _failed_message(failed: Sequence[PushOutcome]) -> str:
     return f"{count} image{'s' if count != 1 else ''} failed to push:{names}"
 
 
-def _print_json(host: str, outcomes: Sequence[PushOutcome], seconds: float, dry_run: bool) -> None:
-    """One JSON object; exit 1 (after printing it) when any push failed."""
+def _print_json(
+    host: str,
+    outcomes: Sequence[PushOutcome],
+    seconds: float,
+    dry_run: bool,
+    standins: Sequence[str] | None = None,
+) -> None:
+    """One JSON object (with ``standins`` when a bundle was read); exit 1 (after printing it)
+    when any push failed."""
     failed = [outcome for outcome in outcomes if outcome.status == "failed"]
     data: dict[str, object] = {
         "ok": not failed,
@@ -166,6 +210,8 @@ def _print_json(host: str, outcomes: Sequence[PushOutcome], seconds: float, dry_
         "summary": counts(outcomes, dry_run),
         "images": [outcome.to_dict() for outcome in outcomes],
     }
+    if standins is not None:
+        data["standins"] = list(standins)
     if failed:
         data["errors"] = [_failed_message(failed)]
         data["hint"] = _FAILED_HINT

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
@@ -15,6 +16,7 @@ import typer
 
 from kubexm.cmd.execute import ExecuteOptions, execute
 from kubexm.cmd.output import print_json
+from kubexm.cmd.standins import AllowStandinsOpt
 from kubexm.cmd.state import OutputFormat, get_state
 from kubexm.config import load
 from kubexm.engine import RunResult, RunStatus
@@ -24,7 +26,7 @@ from kubexm.pipeline.preflight import (
     PreflightPipeline,
     PreflightReport,
     Problem,
-    bundle_problems,
+    bundle_check,
     collect_report,
 )
 from kubexm.plan import Graph
@@ -69,12 +71,18 @@ def skipped_checks(skip: list[str] | None) -> frozenset[str]:
     return names
 
 
-def _print(report: PreflightReport, result: RunResult, as_json: bool) -> None:
+def _print(
+    report: PreflightReport, result: RunResult, as_json: bool, standins: Sequence[str] | None
+) -> None:
+    """The report, then ``standins`` (None: not listed): in JSON always with a bundle."""
     if as_json:
-        print_json({**report.to_dict(), "run": result.to_dict()})
+        extra = {} if standins is None else {"standins": list(standins)}
+        print_json({**report.to_dict(), "run": result.to_dict(), **extra})
         return
     for line in report.lines():
         typer.echo(line)
+    for path in standins or ():
+        typer.echo(f"  stand-in: {path}")
     typer.echo(report.summary())
     if result.status is RunStatus.INTERRUPTED:
         sys.stderr.write(f"interrupted: {result.hint}\n")
@@ -85,6 +93,7 @@ def preflight_command(
     config: ConfigOpt,
     work_dir: WorkDirOpt = None,
     bundle: BundleOpt = None,
+    allow_standins: AllowStandinsOpt = False,
     skip: SkipOpt = None,
     host: HostsOpt = None,
     accept_new_host_keys: AcceptKeysOpt = False,
@@ -97,8 +106,9 @@ def preflight_command(
     skipped = skipped_checks(skip)
     loaded = load(config)
     extra: list[Problem] = []
+    standins: tuple[str, ...] | None = None
     if bundle is not None and BUNDLE_CHECK not in skipped:
-        extra = bundle_problems(loaded.cluster, bundle)
+        extra, standins = bundle_check(loaded.cluster, bundle, allow_standins=allow_standins)
     reports: list[PreflightReport] = []
 
     def inspect(run: RunContext, graph: Graph, result: RunResult) -> None:
@@ -115,6 +125,9 @@ def preflight_command(
     )
     result = asyncio.run(execute(loaded, PreflightPipeline(skip=skipped), options, inspect=inspect))
     report = reports[0]
-    _print(report, result, state.output is OutputFormat.json)
+    as_json = state.output is OutputFormat.json
+    # Refused stand-ins are error lines already; accepted ones are listed with -v.
+    listed = standins if as_json or (state.verbose and allow_standins) else None
+    _print(report, result, as_json, listed)
     if not report.ok or not result.ok:
         raise typer.Exit(1)

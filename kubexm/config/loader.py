@@ -67,7 +67,7 @@ def load_text(text: str, *, source: str = "", allow_unsupported: bool = False) -
     except YAMLSyntaxError as err:
         if err.line:
             message = f"YAML syntax error at column {err.column}: {err.message}"
-            problem = FieldProblem(f"line {err.line}", message, _YAML_HINT)
+            problem = FieldProblem(f"line {err.line}", message, _yaml_hint(err.message))
         else:  # about the whole document (e.g. too large once aliases are expanded)
             problem = FieldProblem("", f"YAML error: {err.message}")
         raise _masked([problem], secrets_in_text(text)) from None
@@ -75,6 +75,14 @@ def load_text(text: str, *, source: str = "", allow_unsupported: bool = False) -
 
 
 _YAML_HINT = "fix the YAML at that line (indentation, a missing ':' or an unclosed quote)"
+# A password such as *Pa55 or !Pa55, unquoted, is read as an alias or a tag.
+_INDICATOR_HINT = "quote a value that starts with *, & or !: YAML reads it as an alias or a tag"
+
+
+def _yaml_hint(message: str) -> str:
+    if "undefined alias" in message or "constructor for the tag" in message:
+        return _INDICATOR_HINT
+    return _YAML_HINT
 
 
 def validate_data(data: Any, *, allow_unsupported: bool = False) -> LoadedConfig:

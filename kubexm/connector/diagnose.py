@@ -94,26 +94,6 @@ def network_error(settings: SSHSettings, exc: BaseException) -> ConnectError:
 
 def _other_error(settings: SSHSettings, exc: BaseException) -> ConnectError:
     host, where = settings.host_name, _where(settings)
-    if isinstance(exc, asyncssh.KeyImportError) and "bcrypt" in str(exc):
-        return ConnectError(
-            host,
-            "cannot decrypt an OpenSSH-format private key without the bcrypt package",
-            "pip install bcrypt, or convert the key: ssh-keygen -p -m PKCS8 -f KEY",
-        )
-    if isinstance(exc, asyncssh.KeyEncryptionError | asyncssh.KeyImportError) and (
-        "decrypt" in str(exc) or "passphrase" in str(exc).lower()
-    ):
-        return ConnectError(
-            host,
-            "could not decrypt the private key",
-            "check the passphrase configured for the key",
-        )
-    if isinstance(exc, asyncssh.KeyImportError):
-        return ConnectError(
-            host,
-            f"could not read the private key: {exc}",
-            "check privateKey / privateKeyPath in the config",
-        )
     if isinstance(exc, asyncssh.DisconnectError):
         return ConnectError(
             host, f"{where} closed the connection: {exc.reason}", "check the sshd log on the host"
@@ -124,3 +104,63 @@ def _other_error(settings: SSHSettings, exc: BaseException) -> ConnectError:
             host, f"cannot reach {where}: {reason}", "check the address, routing and firewall"
         )
     return ConnectError(host, f"cannot connect to {where}: {exc}")
+
+
+def _key_named(settings: SSHSettings) -> str:
+    """``the private key file /k (spec.hosts[0].privateKeyPath)``, or the inline key."""
+    field = settings.key_field
+    if settings.private_key or settings.private_key_path is None:
+        return f"the private key in {field}" if field else "the inline private key"
+    path = settings.private_key_path
+    return f"the private key file {path} ({field})" if field else f"the private key file {path}"
+
+
+_NO_PASSPHRASE_HINT = (
+    "kubexm has no setting for a key passphrase: use a key without one"
+    " (remove it from a copy: ssh-keygen -p -N '' -f COPY)"
+)
+
+
+def key_error(settings: SSHSettings, exc: BaseException) -> ConnectError:
+    """The error for a configured private key that cannot be used: missing, unreadable, not a
+    key, or encrypted. It names the key's config field and path; nothing was dialled yet."""
+    host, key = settings.host_name, _key_named(settings)
+    if isinstance(exc, OSError):
+        return _key_file_error(host, key, exc)
+    text = str(exc)
+    if "bcrypt" in text:
+        return ConnectError(
+            host,
+            f"cannot decrypt {key}: an OpenSSH-format key needs the bcrypt package",
+            "pip install bcrypt, or convert the key: ssh-keygen -p -m PKCS8 -f KEY",
+        )
+    if settings.passphrase is None and "passphrase" in text.lower():
+        hint = _NO_PASSPHRASE_HINT
+        if settings.use_agent:
+            hint = "load it into the ssh-agent (ssh-add) and drop the key file, or use a key"
+            hint += " without a passphrase"
+        return ConnectError(host, f"{key} is encrypted and no passphrase is set for it", hint)
+    if isinstance(exc, asyncssh.KeyEncryptionError) or "decrypt" in text:
+        return ConnectError(
+            host, f"could not decrypt {key} with its passphrase", "check the key's passphrase"
+        )
+    hint = "use the private key itself (an OpenSSH or PEM file, not the .pub)"
+    if str(settings.private_key_path or "").endswith(".pub") and not settings.private_key:
+        hint = "that is the public key: name the file without .pub"
+    return ConnectError(host, f"{key} is not a private key kubexm can read: {text}", hint)
+
+
+def _key_file_error(host: str, key: str, exc: OSError) -> ConnectError:
+    if isinstance(exc, FileNotFoundError):
+        message = f"{key} does not exist"
+        hint = "fix the path (a file on this machine; ~ means your home) or create the key"
+    elif isinstance(exc, PermissionError):
+        message = f"{key} cannot be read: permission denied"
+        hint = "let the user running kubexm read it (chmod 600, owned by that user)"
+    elif isinstance(exc, IsADirectoryError):
+        message = f"{key} is a directory"
+        hint = "name the private key file itself"
+    else:
+        message = f"{key} cannot be read: {exc.strerror or exc}"
+        hint = "check the file and the path in the config"
+    return ConnectError(host, message, hint)

@@ -24,6 +24,8 @@ class SSHSettings:
     ``known_hosts_path`` is the cluster's own known_hosts file (trust on first use); ``None``
     keeps host keys in memory only, for one run. ``accept_new_host_key`` replaces a recorded
     key that changed (the CLI flag ``--accept-new-host-keys``) instead of failing.
+    ``key_field`` names where the key was configured (``spec.hosts[2].privateKeyPath``), for
+    messages about a key that cannot be used.
     """
 
     host_name: str
@@ -43,6 +45,7 @@ class SSHSettings:
     keepalive_interval: float = DEFAULT_KEEPALIVE_INTERVAL
     connect_retries: int = 2
     retry_backoff: float = 1.0
+    key_field: str = ""
 
     @property
     def is_root(self) -> bool:

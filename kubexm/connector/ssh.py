@@ -1,10 +1,11 @@
 """The SSH transport on asyncssh: one connection per host, reused for every command and file.
 
-Connecting verifies the host key against the cluster's known_hosts (trust on first use),
-authenticates with a key (file or inline, with passphrase), the ssh-agent and/or a password,
-optionally through a bastion with its own credentials, and retries with backoff only when the
-network failed (refused, timed out, reset): an authentication or host key failure is final,
-and a failed command is never retried here.
+Connecting first loads the configured private keys (a key that cannot be used is an error
+naming its config field, before anything is dialled), verifies the host key against the
+cluster's known_hosts (trust on first use), authenticates with a key (file or inline, with
+passphrase), the ssh-agent and/or a password, optionally through a bastion with its own
+credentials, and retries with backoff only when the network failed (refused, timed out, reset):
+a key, authentication or host key failure is final, and a failed command is never retried here.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import asyncssh
 
 from kubexm.connector.base import Result
 from kubexm.connector.commands import BACKSTOP_GRACE, build_command
-from kubexm.connector.diagnose import auth_error, is_retryable, network_error
+from kubexm.connector.diagnose import auth_error, is_retryable, key_error, network_error
 from kubexm.connector.hostkeys import HostKeyPolicy, KnownHosts
 from kubexm.connector.settings import SSHSettings
 from kubexm.connector.shell import ShellConnection
@@ -52,8 +53,10 @@ CIPHERS = (
 STREAM_MIN_BYTES = 4 << 20
 STREAM_CHUNK = 256 << 10
 
+Keys = Sequence[asyncssh.SSHKey]
+# (settings, tunnel, host key policy, the configured keys already loaded) -> a connection.
 Dialer = Callable[
-    [SSHSettings, "asyncssh.SSHClientConnection | None", HostKeyPolicy],
+    [SSHSettings, "asyncssh.SSHClientConnection | None", HostKeyPolicy, Keys],
     Awaitable[asyncssh.SSHClientConnection],
 ]
 
@@ -73,23 +76,32 @@ class _Client(asyncssh.SSHClient):
 def load_keys(settings: SSHSettings) -> list[asyncssh.SSHKey]:
     """The private keys configured for a host (inline wins over the path), maybe none.
 
-    Raises ``asyncssh.KeyImportError`` / ``KeyEncryptionError``; ``connect_ssh`` translates.
+    Raises ``ConnectError`` naming the key's config field and path when the file is missing or
+    unreadable, is not a private key, or is encrypted without (the right) passphrase.
     """
-    if settings.private_key:
-        return [asyncssh.import_private_key(settings.private_key, settings.passphrase)]
-    if settings.private_key_path:
-        return [asyncssh.read_private_key(settings.private_key_path, settings.passphrase)]
+    try:
+        if settings.private_key:
+            return [asyncssh.import_private_key(settings.private_key, settings.passphrase)]
+        if settings.private_key_path:
+            return [asyncssh.read_private_key(settings.private_key_path, settings.passphrase)]
+    except (OSError, asyncssh.KeyImportError, asyncssh.KeyEncryptionError) as exc:
+        raise key_error(settings, exc) from exc
     return []
 
 
 def connect_options(
-    settings: SSHSettings, policy: HostKeyPolicy, keys: Sequence[asyncssh.SSHKeyPair] = ()
+    settings: SSHSettings,
+    policy: HostKeyPolicy,
+    keys: Sequence[asyncssh.SSHKeyPair] = (),
+    configured: Keys | None = None,
 ) -> dict[str, Any]:
     """asyncssh.connect keywords: only what the settings say, nothing from ~/.ssh.
 
-    ``keys`` are the agent's keys (see ``agent_keys``); configured keys are loaded here.
+    ``keys`` are the agent's keys (see ``agent_keys``), tried first; ``configured`` the keys
+    of the settings, loaded here when not given (``load_keys`` and its errors).
     """
-    every: list[asyncssh.SSHKey | asyncssh.SSHKeyPair] = [*keys, *load_keys(settings)]
+    mine = load_keys(settings) if configured is None else configured
+    every: list[asyncssh.SSHKey | asyncssh.SSHKeyPair] = [*keys, *mine]
     return {
         "username": settings.user,
         "password": settings.password,
@@ -121,12 +133,16 @@ async def agent_keys(settings: SSHSettings) -> tuple[asyncssh.SSHAgentClient | N
 
 
 async def dial(
-    settings: SSHSettings, tunnel: asyncssh.SSHClientConnection | None, policy: HostKeyPolicy
+    settings: SSHSettings,
+    tunnel: asyncssh.SSHClientConnection | None,
+    policy: HostKeyPolicy,
+    keys: Keys = (),
 ) -> asyncssh.SSHClientConnection:
-    """Open one SSH connection with asyncssh (the default dialer; tests inject others)."""
+    """Open one SSH connection with asyncssh (the default dialer; tests inject others), with
+    the configured ``keys`` as loaded by ``load_keys``."""
     agent, from_agent = await agent_keys(settings)
     try:
-        options = connect_options(settings, policy, from_agent)
+        options = connect_options(settings, policy, from_agent, keys)
         return await asyncssh.connect(settings.address, settings.port, tunnel=tunnel, **options)
     finally:
         if agent is not None:
@@ -160,14 +176,15 @@ async def _attempt(
     tunnel: asyncssh.SSHClientConnection | None,
     policy: HostKeyPolicy,
     dialer: Dialer,
+    keys: Keys,
 ) -> asyncssh.SSHClientConnection:
     try:
-        return await dialer(settings, tunnel, policy)
+        return await dialer(settings, tunnel, policy, keys)
     except asyncssh.HostKeyNotVerifiable as exc:
         raise policy.error(settings.host_name) from exc
     except asyncssh.PermissionDenied as exc:
         raise auth_error(settings, await offered_methods(settings, tunnel)) from exc
-    except (OSError, asyncssh.Error, asyncssh.KeyImportError, asyncssh.KeyEncryptionError) as exc:
+    except (OSError, asyncssh.Error) as exc:
         if is_retryable(exc):
             raise _RetryableError(network_error(settings, exc)) from exc
         raise network_error(settings, exc) from exc
@@ -177,9 +194,13 @@ async def open_ssh(
     settings: SSHSettings,
     tunnel: asyncssh.SSHClientConnection | None = None,
     dialer: Dialer = dial,
+    keys: Keys | None = None,
 ) -> asyncssh.SSHClientConnection:
     """Connect with up to ``connect_retries`` retries (backoff doubling from
-    ``retry_backoff`` seconds) for network failures only. Raises ``ConnectError``."""
+    ``retry_backoff`` seconds) for network failures only. Raises ``ConnectError``; one about
+    the configured key (``load_keys``, when ``keys`` are not given) before any dial."""
+    if keys is None:
+        keys = load_keys(settings)
     policy = HostKeyPolicy(
         KnownHosts(settings.known_hosts_path),
         settings.address,
@@ -188,7 +209,7 @@ async def open_ssh(
     )
     for attempt in range(settings.connect_retries + 1):
         try:
-            return await _attempt(settings, tunnel, policy, dialer)
+            return await _attempt(settings, tunnel, policy, dialer, keys)
         except _RetryableError as retry:
             if attempt == settings.connect_retries:
                 raise retry.error from retry.__cause__
@@ -202,16 +223,19 @@ async def connect_ssh(settings: SSHSettings, *, dialer: Dialer = dial) -> SSHCon
     """Open the connection of one host, through its bastion when one is set.
 
     Raises ``ConnectError`` (``AuthError``, ``HostKeyError``) with a diagnosis; the bastion is
-    closed again when the target cannot be reached through it.
+    closed again when the target cannot be reached through it. The keys of both are loaded
+    before either is dialled, so a key that cannot be used fails without touching the network.
     """
+    hop = settings.bastion
+    hop_keys = load_keys(hop) if hop is not None else []
+    keys = load_keys(settings)
     bastion = None
-    if settings.bastion is not None:
-        hop = settings.bastion
+    if hop is not None:
         if hop.known_hosts_path is None:
             hop = dataclasses.replace(hop, known_hosts_path=settings.known_hosts_path)
-        bastion = await open_ssh(hop, None, dialer)
+        bastion = await open_ssh(hop, None, dialer, hop_keys)
     try:
-        conn = await open_ssh(settings, bastion, dialer)
+        conn = await open_ssh(settings, bastion, dialer, keys)
     except BaseException:
         if bastion is not None:
             bastion.close()

@@ -136,15 +136,46 @@ def collect_report(
     return PreflightReport(len(graph.hosts()), len(checks), problems)
 
 
-def bundle_problems(cluster: Cluster, bundle: Path) -> list[Problem]:
+def bundle_problems(
+    cluster: Cluster, bundle: Path, *, allow_standins: bool = False
+) -> list[Problem]:
     """What the offline bundle lacks for ``cluster`` (files, images, digests), one problem
     each; an unreadable bundle or an unresolvable artifact list is one problem."""
+    return bundle_check(cluster, bundle, allow_standins=allow_standins)[0]
+
+
+def bundle_check(
+    cluster: Cluster, bundle: Path, *, allow_standins: bool = False
+) -> tuple[list[Problem], tuple[str, ...]]:
+    """``bundle_problems`` and the bundle's files labelled stand-in. Each stand-in is an error
+    unless ``allow_standins``; then one warning says how many were accepted."""
     fix = f"rebuild it with: kubexm download -f <config> -o {bundle}"
     try:
-        report = verify_bundle(bundle, resolve_artifacts(cluster))
+        report = verify_bundle(bundle, resolve_artifacts(cluster), allow_standins=allow_standins)
     except ArtifactError as exc:
-        return [Problem(CONTROL_HOST, BUNDLE_CHECK, "error", exc.message, exc.hint or fix)]
+        return [Problem(CONTROL_HOST, BUNDLE_CHECK, "error", exc.message, exc.hint or fix)], ()
     except OSError as exc:
         reason = f"cannot read {bundle}: {exc.strerror or exc}"
-        return [Problem(CONTROL_HOST, BUNDLE_CHECK, "error", reason, "check the --bundle path")]
-    return [Problem(CONTROL_HOST, BUNDLE_CHECK, "error", str(p), fix) for p in report.problems]
+        problem = Problem(CONTROL_HOST, BUNDLE_CHECK, "error", reason, "check the --bundle path")
+        return [problem], ()
+    fixes = {"stand-in": _STANDIN_FIX}
+    problems = [
+        Problem(CONTROL_HOST, BUNDLE_CHECK, "error", str(p), fixes.get(p.kind, fix))
+        for p in report.problems
+    ]
+    if allow_standins and report.standins:
+        problems.append(_standins_accepted(len(report.standins)))
+    return problems, report.standins
+
+
+_STANDIN_FIX = "a bundle built by `kubexm download` holds no stand-ins"
+
+
+def _standins_accepted(count: int) -> Problem:
+    files = "1 file is" if count == 1 else f"{count} files are"
+    message = (
+        f"{files} labelled stand-in and accepted (--allow-standins): their pinned digests "
+        "are not checked"
+    )
+    fix = "use a bundle built by `kubexm download` for a real cluster"
+    return Problem(CONTROL_HOST, BUNDLE_CHECK, "warning", message, fix)

@@ -266,11 +266,15 @@ class _Run:
         for name, ca in self._foreign:
             by_ca.setdefault(ca, []).append(name)
         detail = "; ".join(f"{ca}: {', '.join(names)}" for ca, names in by_ca.items())
+        # The run stops before writing anything: a CA it meant to create does not exist yet.
         new = [e.name for e in self.report.entries if e.kind == "ca" and e.action == "created"]
-        cause = f" (CA {', '.join(new)} was just created)" if new else ""
+        cause = ""
+        if new:
+            files = ", ".join(f"{name}.crt/.key" for name in new)
+            cause = f" ({files} missing, so a new CA would have to be made)"
         raise PKIError(
             f"certificates signed by a different CA than the one in {self.paths.pki_dir}"
-            f"{cause}: {detail}",
+            f"{cause}: {detail}; nothing was written",
             "restore the CA files these were issued with, or re-run with force to re-issue"
             " them from the current CA and then push the new CA and certificates to every host",
         )

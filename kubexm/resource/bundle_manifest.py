@@ -11,7 +11,8 @@ Layout of a bundle (one ``.tar.gz``; ``manifest.json`` is its first member)::
 Every file, image archive, chart and OS package carries its sha256 and size, so a bundle can be
 checked member by member. A file's ``label`` is ``upstream`` (a release file, checked against
 the pinned digest when one exists) or ``stand-in`` (a test substitute, never compared with the
-upstream pin).
+upstream pin). Since anyone can write that label, a bundle holding stand-ins is refused unless
+the user asks for them (``--allow-standins``); only the test bundle has any.
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ SkipKind = Literal["images", "charts", "os-packages"]
 SKIP_KINDS: tuple[str, ...] = get_args(SkipKind)
 _LIST_FIELDS = ("files", "images", "charts", "os_packages")
 _BAD_MANIFEST_HINT = "rebuild the bundle with `kubexm download`"
+STANDIN_HINT = (
+    "pass --allow-standins to accept stand-ins (test bundles only), or use a bundle built by "
+    "`kubexm download`"
+)
 
 
 def file_member(artifact: FileArtifact) -> str:
@@ -156,6 +161,10 @@ class BundleManifest:
     def find_os(self, os_id: str, os_version: str, arch: str) -> BundleOSPackages | None:
         key = (os_id, os_version, arch)
         return next((s for s in self.os_packages if (s.os_id, s.os_version, s.arch) == key), None)
+
+    def standins(self) -> tuple[BundleFile, ...]:
+        """The files labelled ``stand-in``: test substitutes, used only when asked for."""
+        return tuple(entry for entry in self.files if entry.label == "stand-in")
 
     def members(self) -> dict[str, tuple[str, int]]:
         """Every listed member path → (sha256, size)."""

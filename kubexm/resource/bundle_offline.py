@@ -5,7 +5,9 @@
 call with the same bundle does nothing. ``OfflineSource`` answers "where is this artifact" from
 the extracted tree and never reaches the network: anything not in the bundle is an
 ``ArtifactError`` whose hint says how to add it. ``require_complete`` checks, from the
-manifest alone, that a bundle holds everything a config needs.
+manifest alone, that a bundle holds everything a config needs, with upstream files equal to
+their pins and no stand-in unless allowed. Staging a bundle into the artifact cache is
+``kubexm.resource.bundle_stage``.
 """
 
 from __future__ import annotations
@@ -14,11 +16,23 @@ import hashlib
 import json
 import os
 import tarfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from kubexm.errors import ArtifactError
-from kubexm.resource.bundle_manifest import MANIFEST_NAME, BundleManifest, manifest_from_dict
-from kubexm.resource.bundle_verify import is_safe_name, missing_from
+from kubexm.resource.bundle_manifest import (
+    MANIFEST_NAME,
+    STANDIN_HINT,
+    BundleManifest,
+    manifest_from_dict,
+)
+from kubexm.resource.bundle_verify import (
+    VerifyProblem,
+    is_safe_name,
+    missing_from,
+    pin_problems,
+    standin_problems,
+)
 from kubexm.resource.model import ArtifactSet, ChartArtifact, FileArtifact, ImageArtifact
 
 MARKER = ".kubexm_extracted"
@@ -36,7 +50,7 @@ def open_bundle(path: Path, dest: Path) -> BundleManifest:
     not extracted), or an extracted file differs from its manifest digest. On failure no
     marker is written, so the next call extracts again.
     """
-    stamp = _stamp(path)
+    stamp = bundle_stamp(path)
     marker = dest / MARKER
     if marker.is_file() and marker.read_text(encoding="utf-8") == stamp:
         return read_manifest(dest)
@@ -58,7 +72,11 @@ def open_bundle(path: Path, dest: Path) -> BundleManifest:
     return manifest
 
 
-def _stamp(path: Path) -> str:
+def bundle_stamp(path: Path) -> str:
+    """What identifies one bundle file cheaply: its absolute path, size and mtime.
+
+    Raises ``ArtifactError`` when the file cannot be read.
+    """
     try:
         stat = path.stat()
     except OSError as exc:
@@ -185,55 +203,41 @@ class OfflineSource:
         )
 
 
-def require_complete(manifest: BundleManifest, required: ArtifactSet, bundle: Path) -> None:
+def require_complete(
+    manifest: BundleManifest,
+    required: ArtifactSet,
+    bundle: Path,
+    *,
+    allow_standins: bool = False,
+    pinned: Iterable[FileArtifact] = (),
+) -> None:
     """Return when the bundle holds everything ``required`` names (kinds recorded as skipped
-    when it was built excepted); else raise ``ArtifactError`` listing every missing item.
+    when it was built excepted), its upstream files of ``required`` and of ``pinned`` equal
+    their pins, and it has no file labelled stand-in unless ``allow_standins``.
 
-    ``create cluster --bundle`` calls it right after staging, before any host is touched.
+    Raises ``ArtifactError`` listing every missing or mismatching item, then every stand-in.
+    Staging calls it before anything reaches the artifact cache.
     """
-    problems = missing_from(manifest, required)
-    if not problems:
+    problems = [*missing_from(manifest, required), *pin_problems(manifest, pinned)]
+    refused = [] if allow_standins else standin_problems(manifest)
+    if not problems and not refused:
         return
-    count = len(problems)
+    parts = [_lacks(bundle, problems)] if problems else []
+    if refused:
+        parts.append(
+            f"the bundle {bundle} holds {_count(refused, 'file')} labelled stand-in, not the "
+            f"upstream release (their pinned digests are not checked):"
+            + "".join(f"\n  {problem.item}" for problem in refused)
+        )
+    hints = [_NOT_IN_BUNDLE_HINT] if problems else []
+    hints += [STANDIN_HINT] if refused else []
+    raise ArtifactError("\n".join(parts), "; ".join(hints))
+
+
+def _count(items: list[VerifyProblem], noun: str) -> str:
+    return f"{len(items)} {noun}{'s' if len(items) != 1 else ''}"
+
+
+def _lacks(bundle: Path, problems: list[VerifyProblem]) -> str:
     lines = "".join(f"\n  {problem}" for problem in problems)
-    raise ArtifactError(
-        f"the bundle {bundle} lacks {count} artifact{'s' if count != 1 else ''} "
-        f"this config needs:{lines}",
-        _NOT_IN_BUNDLE_HINT,
-    )
-
-
-BUNDLE_DIR = ".bundle"
-
-
-def stage_bundle(path: Path, artifacts: Path) -> BundleManifest:
-    """Make the bundle at ``path`` the artifact cache of a run.
-
-    The bundle is extracted (once, see ``open_bundle``) into ``<artifacts>/.bundle`` and each
-    member is linked into the layout the deploy steps read: ``files/<c>/<v>/<arch>/<f>`` to
-    ``<c>/<v>/<arch>/<f>``; ``images/``, ``charts/`` and ``os/`` keep their paths. A file
-    already in place with other content is replaced (the bundle is what the user chose).
-    Raises ``ArtifactError`` like ``open_bundle`` or when a link cannot be made.
-    """
-    root = artifacts / BUNDLE_DIR
-    manifest = open_bundle(path, root)
-    for member in manifest.members():
-        target = artifacts / member.removeprefix("files/")
-        try:
-            _link(root / member, target)
-        except OSError as exc:
-            raise ArtifactError(
-                f"cannot place bundle member {member} at {target}: {exc.strerror or exc}",
-                f"check that {artifacts} is writable",
-            ) from exc
-    return manifest
-
-
-def _link(source: Path, target: Path) -> None:
-    if target.is_file() and os.path.samefile(source, target):
-        return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".link")
-    partial.unlink(missing_ok=True)
-    os.link(source, partial)
-    partial.replace(target)
+    return f"the bundle {bundle} lacks {_count(problems, 'artifact')} this config needs:{lines}"

@@ -4,7 +4,8 @@
 past; then it compares the hashes with ``manifest.json`` and the manifest with the required
 ``ArtifactSet`` (every file for every arch, every image with every arch, every chart, every OS
 package). It reports every problem it finds, each naming the item (component/version/arch,
-image ref, chart, OS package), instead of stopping at the first.
+image ref, chart, OS package), instead of stopping at the first. A file labelled ``stand-in``
+skips the pin, so it is a problem of its own unless the caller allows stand-ins.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from kubexm.errors import ArtifactError
 from kubexm.resource.bundle import package_file_matches
 from kubexm.resource.bundle_manifest import (
     MANIFEST_NAME,
+    BundleFile,
     BundleManifest,
     BundleOSPackages,
     manifest_from_dict,
@@ -33,7 +35,11 @@ from kubexm.resource.packages import family_of
 
 _CHUNK = 1024 * 1024
 _MAX_MANIFEST = 64 * 1024 * 1024
-ProblemKind = Literal["file", "image", "chart", "os-package", "member"]
+ProblemKind = Literal["file", "image", "chart", "os-package", "member", "stand-in"]
+STANDIN_REASON = (
+    "labelled stand-in, a test substitute whose pinned digest is not checked; "
+    "pass --allow-standins to accept it (test bundles only)"
+)
 
 
 @dataclass(frozen=True)
@@ -78,6 +84,8 @@ class VerifyReport:
     # Kinds not checked: left out when the bundle was built, or skipped by the caller.
     left_out: tuple[str, ...] = ()
     not_checked: tuple[str, ...] = ()
+    # Files labelled stand-in (``<component>/<version>/<arch>/<file>``), allowed or not.
+    standins: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -92,13 +100,18 @@ class _Scan:
 
 
 def verify_bundle(
-    bundle_path: Path, required: ArtifactSet, skip: Iterable[str] = ()
+    bundle_path: Path,
+    required: ArtifactSet,
+    skip: Iterable[str] = (),
+    *,
+    allow_standins: bool = False,
 ) -> VerifyReport:
     """Check that ``bundle_path`` holds everything ``required`` names, with the right digests.
 
     Kinds named in ``skip`` or recorded as ``skipped`` in the manifest (``images``,
     ``charts``, ``os-packages``) are not required. OS package sets without a version (the
-    family was not known) are satisfied when any one family of an arch is complete.
+    family was not known) are satisfied when any one family of an arch is complete. Every file
+    labelled stand-in is a problem unless ``allow_standins``; the report lists them either way.
     Raises ``ArtifactError`` when the file cannot be read as a gzip tar or has no valid
     ``manifest.json``; every other problem is listed in the returned report.
     """
@@ -119,6 +132,7 @@ def verify_bundle(
     left_out = tuple(sorted(set(manifest.skipped)))
     not_checked = tuple(sorted(set(skip) - set(left_out)))
     problems += _check_required(manifest, without_kinds(required, {*left_out, *not_checked}))
+    problems += [] if allow_standins else standin_problems(manifest)
     return VerifyReport(
         bundle=bundle_path,
         manifest=manifest,
@@ -127,6 +141,7 @@ def verify_bundle(
         problems=tuple(problems),
         left_out=left_out,
         not_checked=not_checked,
+        standins=tuple(_item(entry) for entry in manifest.standins()),
     )
 
 
@@ -134,6 +149,29 @@ def missing_from(manifest: BundleManifest, required: ArtifactSet) -> list[Verify
     """What ``required`` needs and ``manifest`` does not list, judged from the manifest alone
     (no member is read); kinds the manifest records as skipped are not required."""
     return list(_check_required(manifest, without_kinds(required, manifest.skipped)))
+
+
+def standin_problems(manifest: BundleManifest) -> list[VerifyProblem]:
+    """One problem per file labelled stand-in: nothing checks it against the upstream pin."""
+    return [
+        VerifyProblem("stand-in", _item(f), STANDIN_REASON, f.component, f.version, f.arch)
+        for f in manifest.standins()
+    ]
+
+
+def pin_problems(manifest: BundleManifest, files: Iterable[FileArtifact]) -> list[VerifyProblem]:
+    """The files of ``files`` the bundle holds, labelled upstream, that differ from their pin
+    (a file the bundle lacks is no problem here)."""
+    return [
+        problem
+        for artifact in files
+        if manifest.find_file(artifact) is not None
+        for problem in _check_file(manifest, artifact)
+    ]
+
+
+def _item(entry: BundleFile) -> str:
+    return f"{entry.component}/{entry.version}/{entry.arch}/{entry.filename}"
 
 
 def without_kinds(artifacts: ArtifactSet, kinds: Collection[str]) -> ArtifactSet:

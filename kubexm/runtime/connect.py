@@ -45,6 +45,7 @@ def host_settings(
         connect_timeout=creds.timeout,
         known_hosts_path=known_hosts,
         accept_new_host_key=accept_new_host_key,
+        key_field=creds.key_field,
     )
 
 

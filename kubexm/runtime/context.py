@@ -16,7 +16,7 @@ import os
 import tempfile
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 from types import MappingProxyType, TracebackType
 from typing import Any
@@ -257,6 +257,7 @@ async def build(
     connect_concurrency: int = DEFAULT_CONNECT_CONCURRENCY,
     logger: RunLogger | None = None,
     accept_new_host_keys: bool = False,
+    artifacts: Path | None = None,
 ) -> RunContext:
     """Open the hosts of ``loaded`` (all, or ``hosts``) in parallel, at most
     ``connect_concurrency`` dials at once, and gather their facts once (unless ``gather`` is
@@ -273,10 +274,12 @@ async def build(
     connection it opened; also for host names not in the config. Connection timeouts come
     from each host's ``timeout`` or ``spec.global.connectionTimeout``.
     ``accept_new_host_keys`` replaces recorded host keys that changed (a reinstalled host).
+    ``artifacts`` replaces the work dir's artifact cache for this run (a dry run's view of a
+    bundle).
     """
     cluster = loaded.cluster
     names = select_hosts(cluster, hosts)
-    work = work_dir_for(cluster, work_dir).ensure()
+    work = replace(work_dir_for(cluster, work_dir).ensure(), artifacts_dir=artifacts)
     settings = [
         host_settings(cluster, name, work.known_hosts, accept_new_host_key=accept_new_host_keys)
         for name in names

@@ -16,9 +16,14 @@ PRIVATE_DIR_MODE = 0o700
 
 @dataclass(frozen=True)
 class WorkDir:
-    """Paths under ``root`` (``<workDir>/<cluster>/``); building one touches nothing on disk."""
+    """Paths under ``root`` (``<workDir>/<cluster>/``); building one touches nothing on disk.
+
+    ``artifacts_dir`` replaces ``<root>/artifacts`` for one run: a dry run from a bundle reads
+    a temporary view of it, so the artifact cache is not written.
+    """
 
     root: Path
+    artifacts_dir: Path | None = None
 
     @property
     def config(self) -> Path:
@@ -47,7 +52,7 @@ class WorkDir:
 
     @property
     def artifacts(self) -> Path:
-        return self.root / "artifacts"
+        return self.artifacts_dir or self.root / "artifacts"
 
     @property
     def logs(self) -> Path:

@@ -74,7 +74,8 @@ class SSHCredentials:
     """How to log into one host, after inheriting ``spec.global``.
 
     Exactly one of ``password``, ``private_key`` and ``private_key_path`` is set in a valid
-    config. ``repr`` never shows the secret values.
+    config. ``key_field`` is the config path of the key in use (``spec.hosts[2].privateKeyPath``
+    or ``spec.global.privateKey``), empty without a key. ``repr`` never shows the secret values.
     """
 
     host: str
@@ -86,6 +87,7 @@ class SSHCredentials:
     private_key_path: str | None
     timeout: float
     sudo_password: SecretStr | None = None
+    key_field: str = ""
 
 
 @dataclass(frozen=True)
@@ -202,6 +204,9 @@ class Cluster(KxModel):
         glob = self.spec.global_
         own = host.password or host.private_key or host.private_key_path
         source = host if own else glob
+        where = f"spec.hosts[{self.spec.hosts.index(host)}]" if own else "spec.global"
+        key = "privateKey" if source.private_key else "privateKeyPath"
+        has_key = source.private_key or source.private_key_path
         return SSHCredentials(
             host=host.name,
             address=host.address,
@@ -212,6 +217,7 @@ class Cluster(KxModel):
             private_key_path=source.private_key_path,
             timeout=host.timeout or glob.connection_timeout,
             sudo_password=host.sudo_password or glob.sudo_password,
+            key_field=f"{where}.{key}" if has_key else "",
         )
 
     def apiserver_sans(self) -> list[str]:

@@ -121,6 +121,17 @@ def test_ssh_for_inherits_global_and_prefers_own_credentials() -> None:
     assert "own-pw" not in repr(own)
 
 
+def test_ssh_for_names_the_config_field_of_the_key_in_use() -> None:
+    data = doc()
+    data["spec"]["global"] = {"privateKeyPath": "/k"}
+    data["spec"]["hosts"][1].update({"privateKey": "KEY"})
+    data["spec"]["hosts"][0].update({"password": "own-pw"})
+    cluster = Cluster.model_validate(data)
+    assert cluster.ssh_for("m1").key_field == ""
+    assert cluster.ssh_for("m2").key_field == "spec.hosts[1].privateKey"
+    assert cluster.ssh_for("w1").key_field == "spec.global.privateKeyPath"
+
+
 def test_ssh_for_inherits_the_sudo_password_apart_from_the_login_method() -> None:
     data = doc()
     data["spec"]["global"] = {"privateKeyPath": "/k", "sudoPassword": "glob-sudo"}

@@ -485,3 +485,47 @@ def test_download_gathers_os_packages_with_apt_on_a_matching_machine(
         "os/debian-12/amd64/socat_1.0_amd64.deb",
         "os/debian-12/amd64/libwrap0_1.0_amd64.deb",
     } <= names
+
+
+def test_verify_refuses_a_stand_in_label_unless_allowed_and_warns_when_allowed(
+    tmp_path: Path, cache: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The user's report: kubelet swapped for a script and labelled stand-in passed verify."""
+    good = tmp_path / "good.tar.gz"
+    build_bundle(cache.artifacts, cache.cache_dir, good, **cache.build_kwargs())
+    member = "files/kubelet/1.36.4/amd64/kubelet"
+    tampered = fixtures.smuggle(good, tmp_path / "t.tar.gz", member, b"#!/bin/sh\nevil\n")
+    argv = ["bundle", "verify", "-f", str(CONFIG), str(tampered)]
+
+    assert main.run(argv) == 1
+    refused = capsys.readouterr().err
+    assert main.run([*argv, "--allow-standins"]) == 0
+    allowed = capsys.readouterr()
+    assert main.run(["-v", *argv, "--allow-standins"]) == 0
+    verbose = capsys.readouterr().err
+    assert main.run(["-o", "json", *argv, "--allow-standins"]) == 0
+    data = json.loads(capsys.readouterr().out)
+
+    assert "stand-in kubelet/1.36.4/amd64/kubelet: labelled stand-in" in refused
+    assert "--allow-standins" in refused
+    assert "complete; 9 members" in allowed.out
+    assert f"warning: 1 file in the bundle {tampered} is labelled stand-in" in allowed.err
+    assert "(-v lists them)" in allowed.err
+    assert "  stand-in: kubelet/1.36.4/amd64/kubelet" in verbose
+    assert data["ok"] is True and data["standins"] == ["kubelet/1.36.4/amd64/kubelet"]
+
+
+def test_verify_json_names_refused_stand_ins_as_their_own_kind(
+    tmp_path: Path, cache: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "standins.tar.gz"
+    build_bundle(
+        cache.artifacts, cache.cache_dir, out, **cache.build_kwargs(), labels={"etcd": "stand-in"}
+    )
+
+    assert main.run(["-o", "json", "bundle", "verify", "-f", str(CONFIG), str(out)]) == 1
+    data = json.loads(capsys.readouterr().out)
+
+    assert {p["kind"] for p in data["problems"]} == {"stand-in"}
+    assert data["standins"] == ["etcd/3.5.21/amd64/etcd", "etcd/3.5.21/arm64/etcd"]
+    assert "--allow-standins" in data["hint"]

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from kubexm.cmd.main import run
+from kubexm.pki import certs
 
 EXAMPLE = str(Path(__file__).resolve().parents[3] / "examples" / "ha-kubexm-kh.yaml")
 
@@ -180,3 +183,106 @@ def test_generate_retires_the_files_of_a_removed_worker(
     assert len(list((work / "binary" / "pki" / "retired").glob("*/kubelet/node4-*.key"))) == 2
     assert run([*argv, str(smaller)]) == 0
     assert "0 retired" in capsys.readouterr().out
+
+
+def _check(work: Path, *options: str) -> int:
+    return run([*options, "certs", "check", "-f", EXAMPLE, "--work-dir", str(work)])
+
+
+def _pki(work: Path) -> Path:
+    return work / "ha-kh" / "pki"
+
+
+def test_check_fails_when_the_ca_is_gone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _generate(tmp_path) == 0
+    (_pki(tmp_path) / "ca.crt").unlink()
+    (_pki(tmp_path) / "ca.key").unlink()
+    capsys.readouterr()
+
+    assert _check(tmp_path) == 1
+    out = capsys.readouterr()
+    rows = {line.split()[0]: line for line in out.out.splitlines()[1:]}
+    assert rows["ca"].endswith("MISSING")
+    assert rows["apiserver"].endswith("CA MISSING")
+    assert rows["front-proxy-client"].endswith("OK")
+    assert "ca: missing (ca.crt does not exist)" in out.err
+    assert "--force" in out.err and "restore the CA" in out.err
+
+    assert _check(tmp_path, "-o", "json") == 1
+    data = json.loads(capsys.readouterr().out)  # one JSON document, the error included
+    status = {c["name"]: c["status"] for c in data["certificates"]}
+    assert data["ok"] is False
+    assert (status["ca"], status["admin.conf"], status["etcd/ca"]) == (
+        "missing",
+        "ca-missing",
+        "ok",
+    )
+    assert any("restore the CA" in fix for fix in data["fixes"])
+
+
+def test_check_fails_on_a_leaf_from_another_ca_and_on_a_key_mismatch(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _generate(tmp_path) == 0
+    pki = _pki(tmp_path)
+    key = certs.generate_key("ecdsa")
+    now = datetime.now(UTC)
+    other = certs.Issuer(certs.make_ca("kubernetes", key, now=now, validity=timedelta(days=9)), key)
+    leaf = certs.load_cert((pki / "apiserver.crt").read_bytes(), "apiserver")
+    leaf_key = certs.load_key((pki / "apiserver.key").read_bytes(), "apiserver")
+    profile = certs.cert_profile(leaf)
+    forged = certs.issue(profile, leaf_key, other, now=now, validity=timedelta(days=9))
+    (pki / "apiserver.crt").write_bytes(certs.cert_to_pem(forged))
+    shutil.copy(pki / "clients" / "scheduler.key", pki / "front-proxy-client.key")
+    capsys.readouterr()
+
+    assert _check(tmp_path) == 1
+    out = capsys.readouterr()
+    rows = {line.split()[0]: line for line in out.out.splitlines()[1:]}
+    assert rows["apiserver"].endswith("WRONG CA, WARNING")
+    assert rows["front-proxy-client"].endswith("KEY MISMATCH")
+    assert "2 of " in out.err
+    assert "apiserver: wrong ca (not signed by the CA in ca.crt)" in out.err
+    assert "kubexm certs generate" in out.err
+
+    assert _check(tmp_path, "-o", "json") == 1
+    data = json.loads(capsys.readouterr().out)
+    problems = {c["name"]: c["problems"] for c in data["certificates"] if c["problems"]}
+    assert set(problems) == {"apiserver", "front-proxy-client"}
+    assert problems["front-proxy-client"][0]["status"] == "key-mismatch"
+
+
+def test_a_missing_leaf_is_reported_and_generate_brings_it_back(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _generate(tmp_path) == 0
+    (_pki(tmp_path) / "apiserver.crt").unlink()
+    (tmp_path / "ha-kh" / "kubeconfig" / "scheduler.conf").unlink()
+    capsys.readouterr()
+
+    assert _check(tmp_path) == 1
+    err = capsys.readouterr().err
+    assert "apiserver: missing (apiserver.crt does not exist)" in err
+    assert "scheduler.conf: missing" in err
+    assert f"create or renew them with: kubexm certs generate -f {EXAMPLE}" in err
+
+    assert _generate(tmp_path) == 0
+    assert _check(tmp_path) == 0
+
+
+def test_generate_refusing_a_lost_ca_says_nothing_was_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert _generate(tmp_path) == 0
+    (_pki(tmp_path) / "ca.crt").unlink()
+    (_pki(tmp_path) / "ca.key").unlink()
+    capsys.readouterr()
+
+    assert _generate(tmp_path) == 1
+    err = capsys.readouterr().err
+    assert "was just created" not in err
+    assert "ca.crt/.key missing, so a new CA would have to be made" in err
+    assert "nothing was written" in err
+    assert not (_pki(tmp_path) / "ca.crt").exists()

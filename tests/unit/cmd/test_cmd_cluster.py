@@ -3,6 +3,8 @@ the summary and the exit code (0 done, 1 failed, 3 plan pending)."""
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +13,7 @@ from typing import Annotated, Any
 import pytest
 import typer
 from preflight_sim import cluster_yaml
+from tree_digest import tree_digest
 from typer.testing import CliRunner, Result
 
 from kubexm.cmd import cluster_cmd
@@ -22,6 +25,7 @@ from kubexm.errors import ArtifactError, KubexmError
 from kubexm.pipeline.create_cluster import CreateClusterPipeline
 from kubexm.plan import Fragment, Graph
 from kubexm.resource.bundle import build_bundle
+from kubexm.resource.bundle_manifest import Label
 from kubexm.resource.model import ArtifactSet, FileArtifact
 
 
@@ -254,3 +258,139 @@ def test_create_from_a_complete_bundle_runs_offline(
     assert out.exit_code == 0, out.output
     assert seen == [True]
     assert (tmp_path / "pf" / "artifacts" / "etcd" / "3.5.21" / "amd64" / "etcd").is_file()
+
+
+# ------------------------------------------------- checks before anything reaches the cache
+
+GOOD_ETCD = b"etcd binary"
+PINNED = FileArtifact("etcd", "3.5.21", "amd64", "etcd", "u", hashlib.sha256(GOOD_ETCD).hexdigest())
+
+
+def etcd_bundle(tmp_path: Path, body: bytes, label: Label = "upstream") -> Path:
+    """A bundle holding one etcd file with ``body`` (built unpinned, so any body goes in)."""
+    unpinned = dataclasses.replace(PINNED, sha256=None)
+    cache = tmp_path / f"src-{label}-{len(body)}"
+    (cache / unpinned.cache_path).parent.mkdir(parents=True)
+    (cache / unpinned.cache_path).write_bytes(body)
+    out = cache.with_suffix(".tar.gz")
+    artifacts = ArtifactSet(files=(unpinned,))
+    build_bundle(
+        artifacts, cache, out, images_dir=cache / "i", os_dir=cache / "o", labels={"etcd": label}
+    )
+    return out
+
+
+@pytest.fixture
+def pinned(monkeypatch: pytest.MonkeyPatch) -> ArtifactSet:
+    needs = ArtifactSet(files=(PINNED,))
+    monkeypatch.setattr(cluster_cmd, "resolve_artifacts", lambda cluster: needs)
+    return needs
+
+
+@pytest.fixture
+def cached(tmp_path: Path) -> Path:
+    """The work dir's cache, already holding the good etcd."""
+    artifacts = tmp_path / "pf" / "artifacts"
+    (artifacts / PINNED.cache_path).parent.mkdir(parents=True)
+    (artifacts / PINNED.cache_path).write_bytes(GOOD_ETCD)
+    return artifacts
+
+
+@pytest.mark.parametrize("extra", [(), ("--dry-run",)], ids=["run", "dry-run"])
+def test_a_refused_bundle_leaves_the_cache_byte_identical(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    pinned: ArtifactSet,
+    cached: Path,
+    extra: tuple[str, ...],
+) -> None:
+    fake = use(monkeypatch, result(Status.CHANGED))
+    bad = etcd_bundle(tmp_path, b"#!/bin/sh\nevil\n")
+    before = tree_digest(cached)
+
+    out = invoke(tmp_path, "create", "cluster", "--bundle", str(bad), *extra)
+
+    assert isinstance(out.exception, ArtifactError)
+    assert "differs from the pinned" in out.exception.message
+    assert fake.calls == []
+    assert tree_digest(cached) == before
+    assert (cached / PINNED.cache_path).read_bytes() == GOOD_ETCD
+
+
+@pytest.mark.parametrize("command", [("create", "cluster", "--dry-run"), ("plan",)])
+def test_a_dry_run_reads_the_bundle_from_a_view_and_writes_no_cache(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, pinned: ArtifactSet, command: tuple[str]
+) -> None:
+    bundle = etcd_bundle(tmp_path, GOOD_ETCD)
+    seen: list[tuple[Path | None, bytes]] = []
+
+    async def execute(loaded: Any, pipeline: Any, options: Any, **kw: Any) -> RunResult:
+        view = options.artifacts
+        seen.append((view, (view / PINNED.cache_path).read_bytes()))
+        outcome = result(Status.UNCHANGED)
+        if kw.get("inspect") is not None:  # plan reads the graph
+            kw["inspect"](object(), graph(), outcome)
+        return outcome
+
+    monkeypatch.setattr(cluster_cmd, "execute", execute)
+
+    out = invoke(tmp_path, *command, "--bundle", str(bundle))
+
+    assert out.exit_code == 0, out.output
+    ((view, body),) = seen
+    assert body == GOOD_ETCD and view is not None and not view.exists()
+    assert not (tmp_path / "pf" / "artifacts").exists()
+
+
+def test_stand_ins_are_refused_without_the_flag_and_accepted_with_a_warning(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, pinned: ArtifactSet
+) -> None:
+    use(monkeypatch, result(Status.CHANGED))
+    bundle = etcd_bundle(tmp_path, b"#!/bin/sh\nevil\n", label="stand-in")
+
+    refused = invoke(tmp_path, "create", "cluster", "--bundle", str(bundle))
+    allowed = invoke(tmp_path, "create", "cluster", "--bundle", str(bundle), "--allow-standins")
+    as_json = invoke(
+        tmp_path, "create", "cluster", "--bundle", str(bundle), "--allow-standins",
+        pre=("-o", "json"),
+    )  # fmt: skip
+
+    assert isinstance(refused.exception, ArtifactError)
+    assert "etcd/3.5.21/amd64/etcd" in refused.exception.message
+    assert "--allow-standins" in str(refused.exception.hint)
+    assert allowed.exit_code == 0, allowed.output
+    assert f"warning: 1 file in the bundle {bundle} is labelled stand-in" in allowed.stderr
+    assert json.loads(as_json.stdout)["standins"] == ["etcd/3.5.21/amd64/etcd"]
+
+
+def test_cached_files_are_checked_against_their_pins_without_a_bundle(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, pinned: ArtifactSet, cached: Path
+) -> None:
+    fake = use(monkeypatch, result(Status.CHANGED))
+    assert invoke(tmp_path, "create", "cluster", "--dry-run").exit_code == 0
+    assert not (cached / ".verified.json").exists(), "a dry run records nothing"
+    (cached / PINNED.cache_path).write_bytes(b"a fake etcd")
+
+    out = invoke(tmp_path, "create", "cluster")
+
+    assert isinstance(out.exception, ArtifactError)
+    assert f"{PINNED.cache_path}: sha256 " in out.exception.message
+    assert len(fake.calls) == 1, "only the dry run ran"
+
+
+def test_stand_ins_staged_earlier_need_the_flag_on_later_runs_too(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, pinned: ArtifactSet
+) -> None:
+    fake = use(monkeypatch, result(Status.CHANGED))
+    bundle = etcd_bundle(tmp_path, b"#!/bin/sh\nstand-in\n", label="stand-in")
+    staged = invoke(tmp_path, "create", "cluster", "--bundle", str(bundle), "--allow-standins")
+    assert staged.exit_code == 0, staged.output
+
+    refused = invoke(tmp_path, "plan")
+    allowed = invoke(tmp_path, "plan", "--allow-standins")
+
+    assert isinstance(refused.exception, ArtifactError)
+    assert "1 cached file is a stand-in" in refused.exception.message
+    assert allowed.exit_code == 0, allowed.output
+    assert "labelled stand-in and accepted (--allow-standins)" in allowed.stderr
+    assert len(fake.calls) == 2

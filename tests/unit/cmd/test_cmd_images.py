@@ -22,13 +22,14 @@ import fake_skopeo
 import pytest
 import yaml
 from loopback_registry import PASSWORD, USER, LoopbackRegistry, available
+from tree_digest import tree_digest
 
 from kubexm.cmd import main
 from kubexm.cmd.images_cmd import counts, outcome_line, summary_line, target_registry
 from kubexm.config import load, validate_data
 from kubexm.errors import UsageError
 from kubexm.resource.bundle import build_bundle
-from kubexm.resource.model import ArtifactSet, ImageArtifact
+from kubexm.resource.model import ArtifactSet, FileArtifact, ImageArtifact
 from kubexm.resource.oci import image_archive_name, layer_from_files, write_oci_archive
 from kubexm.resource.registry_push import (
     PRIVATE_REGISTRY_FIELD,
@@ -303,6 +304,85 @@ def test_push_from_a_bundle_stages_it_into_a_fresh_work_dir(
     assert code == 0, out
     assert (fresh / "push" / "artifacts" / ".bundle" / "manifest.json").is_file()
     assert sorted(fake.stored()) == sorted(digests)
+
+
+def test_push_from_a_refused_bundle_changes_nothing_in_the_cache(
+    capsys: pytest.CaptureFixture[str],
+    fake: fake_skopeo.FakeSkopeo,
+    stocked: tuple[Path, Path, dict[str, str]],
+    tmp_path: Path,
+) -> None:
+    config, work, _ = stocked
+    bundle = bundle_of(config, work, tmp_path / "bundle.tar.gz")
+    cache = work / "push" / "artifacts"
+    first, *others = images_to_push(load(config).cluster, REG)
+    lacking = tmp_path / "lacking.tar.gz"
+    build_bundle(
+        ArtifactSet(images=tuple(others)), cache, lacking,
+        images_dir=cache / "images", os_dir=cache / "os", compresslevel=1,
+    )  # fmt: skip
+    fresh = tmp_path / "fresh"
+    args = ["images", "push", "-f", str(config), "--work-dir", str(fresh), "--bundle"]
+    assert run(capsys, *args, str(bundle))[0] == 0
+    before = tree_digest(fresh / "push" / "artifacts")
+    copies = len(fake.calls("copy"))
+
+    code, _, err = run(capsys, *args, str(lacking))
+
+    assert code == 1 and "lacks 1 artifact this config needs" in err and first.source in err
+    assert len(fake.calls("copy")) == copies
+    assert tree_digest(fresh / "push" / "artifacts") == before
+    assert not list((fresh / "push").glob(".bundle-stage-*"))
+
+
+def test_push_dry_run_from_a_bundle_writes_no_cache(
+    capsys: pytest.CaptureFixture[str],
+    fake: fake_skopeo.FakeSkopeo,
+    stocked: tuple[Path, Path, dict[str, str]],
+    tmp_path: Path,
+) -> None:
+    config, work, digests = stocked
+    bundle = bundle_of(config, work, tmp_path / "bundle.tar.gz")
+    fresh = tmp_path / "fresh"
+    args = ["images", "push", "-f", str(config), "--work-dir", str(fresh), "--dry-run"]
+
+    code, out, _ = run(capsys, *args, "--bundle", str(bundle))
+
+    assert code == 0 and fake.calls("copy") == []
+    assert out.splitlines()[-1].endswith(f"{len(digests)} would-push, 0 unchanged, 0 failed")
+    assert sorted(p.name for p in (fresh / "push").iterdir()) == []
+
+
+def test_push_refuses_stand_ins_unless_allowed(
+    capsys: pytest.CaptureFixture[str],
+    fake: fake_skopeo.FakeSkopeo,
+    stocked: tuple[Path, Path, dict[str, str]],
+    tmp_path: Path,
+) -> None:
+    config, work, digests = stocked
+    cluster = load(config).cluster
+    cache = work / cluster.name / "artifacts"
+    kubectl = FileArtifact("kubectl", "1.36.4", "amd64", "kubectl", "u")
+    (cache / kubectl.cache_path).parent.mkdir(parents=True)
+    (cache / kubectl.cache_path).write_bytes(b"#!/bin/sh\necho kubectl\n")
+    artifacts = ArtifactSet(files=(kubectl,), images=images_to_push(cluster, REG))
+    bundle = tmp_path / "standins.tar.gz"
+    build_bundle(
+        artifacts, cache, bundle, images_dir=cache / "images", os_dir=cache / "os",
+        labels={"kubectl": "stand-in"}, compresslevel=1,
+    )  # fmt: skip
+    args = ["images", "push", "-f", str(config), "--work-dir", str(tmp_path / "fresh")]
+    args += ["--bundle", str(bundle)]
+
+    refused, _, refusal = run(capsys, *args)
+    allowed, _, warning = run(capsys, *args, "--allow-standins")
+    code, out, _ = run(capsys, "-o", "json", *args, "--allow-standins")
+
+    assert refused == 1 and "kubectl/1.36.4/amd64/kubectl" in refusal
+    assert "--allow-standins" in refusal
+    assert allowed == 0 and f"warning: 1 file in the bundle {bundle}" in warning
+    assert sorted(fake.stored()) == sorted(digests)
+    assert code == 0 and json.loads(out)["standins"] == ["kubectl/1.36.4/amd64/kubectl"]
 
 
 # ---------------------------------------------------------------- a real registry

@@ -16,6 +16,9 @@ from kubexm.cmd.preflight_cmd import preflight_command
 from kubexm.cmd.state import CLIState, OutputFormat
 from kubexm.connector import pool as pool_module
 from kubexm.errors import UsageError
+from kubexm.pipeline import preflight as preflight_pipeline
+from kubexm.resource.bundle import build_bundle
+from kubexm.resource.model import ArtifactSet, FileArtifact
 
 PORT_10250 = 'LISTEN 0 5 0.0.0.0:10250 0.0.0.0:* users:(("python3",pid=9,fd=3))'
 
@@ -145,3 +148,39 @@ def test_fifty_hosts_are_checked_in_under_ten_seconds(
     with capsys.disabled():
         print(f"\npreflight bench: 50 hosts, 1000 checks, 5 ms latency: {elapsed:.2f}s")
     assert elapsed < 10.0
+
+
+def test_a_bundle_with_stand_ins_is_an_error_unless_allowed(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    etcd = FileArtifact("etcd", "3.5.21", "amd64", "etcd", "u")
+    cache = tmp_path / "src"
+    (cache / etcd.cache_path).parent.mkdir(parents=True)
+    (cache / etcd.cache_path).write_bytes(b"#!/bin/sh\necho etcd\n")
+    needs = ArtifactSet(files=(etcd,))
+    bundle = tmp_path / "bundle.tar.gz"
+    build_bundle(
+        needs,
+        cache,
+        bundle,
+        images_dir=cache / "i",
+        os_dir=cache / "o",
+        labels={"etcd": "stand-in"},
+    )
+    monkeypatch.setattr(preflight_pipeline, "resolve_artifacts", lambda cluster: needs)
+    args = ("--bundle", str(bundle))
+
+    def preflight(*more: str, pre: tuple[str, ...] = ()) -> Result:
+        _use(monkeypatch, SimDialer())  # a fresh dialer: it numbers addresses per call
+        return _invoke(tmp_path, ["m1"], ["w1"], *args, *more, pre=pre)
+
+    refused = preflight()
+    allowed = preflight("--allow-standins")
+    as_json = preflight("--allow-standins", pre=("-o", "json"))
+
+    assert refused.exit_code == 1
+    assert "error: [control] bundle: stand-in etcd/3.5.21/amd64/etcd:" in refused.output
+    assert "--allow-standins" in refused.output
+    assert allowed.exit_code == 0, allowed.output
+    assert "warning: [control] bundle: 1 file is labelled stand-in and accepted" in allowed.output
+    assert json.loads(as_json.stdout)["standins"] == ["etcd/3.5.21/amd64/etcd"]

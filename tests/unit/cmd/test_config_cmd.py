@@ -150,3 +150,67 @@ def test_validate_a_directory_is_a_usage_error(
 ) -> None:
     assert run(["config", "validate", "-f", str(tmp_path)]) == 2
     assert "is a directory" in capsys.readouterr().err
+
+
+def _config_with_password(value: str) -> str:
+    return (
+        "apiVersion: kubexm.io/v1alpha1\nkind: Cluster\nmetadata: {name: s}\nspec:\n"
+        f"  global:\n    password: {value}\n"
+        "  hosts: [{name: n1, address: 10.0.0.1}]\n"
+        "  roleGroups: {master: [n1], etcd: [n1], worker: [n1]}\n"
+    )
+
+
+# Each value is a password YAML does not read as plain text; the error it causes used to quote
+# the part after the indicator (or the decoded scalar), which the raw-text scan did not mask.
+YAML_TRAPS = {
+    "alias": "*S3cretStar",
+    "alias-in-flow": "[*S3cretInFlow]",
+    "alias-over-lines": "[\n      *S3cretNextLine ]",
+    "tag-then-value": "!S3cretTag plain",
+    "anchor-then-tag": "&S3cretAnchor !S3cretTag v",
+    "tag-handle": "!S3cret!x v",
+    "verbatim-tag": "!<tag:S3cretVerbatim> v",
+    "percent-encoded-tag": "!S3cret%21Tag v",
+    "double-quoted-escapes": '!!timestamp "\\x53\\x33cretHex"',
+    "single-quoted": "!!timestamp 'S3cret''Quoted'",
+    "flow-mapping-duplicate-key": "{S3cretKey: a, S3cretKey: b}",
+    "explicit-int": "!!int S3cretInt",
+    "explicit-bool": "!!bool S3cretBool",
+}
+
+
+@pytest.mark.parametrize("value", YAML_TRAPS.values(), ids=YAML_TRAPS.keys())
+@pytest.mark.parametrize(
+    "options",
+    [[], ["-v"], ["-o", "json"], ["-v", "-o", "json"]],
+    ids=lambda options: " ".join(options) or "plain",
+)
+def test_validate_masks_a_password_in_every_yaml_error_spelling(
+    value: str, options: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "c.yaml"
+    config.write_text(_config_with_password(value))
+    assert run([*options, "config", "validate", "-f", str(config)]) == 2
+    out = capsys.readouterr()
+    assert "YAML" in out.out + out.err
+    assert "s3cret" not in (out.out + out.err).lower()
+    if "json" in options:
+        assert json.loads(out.out)["ok"] is False
+
+
+def test_validate_prints_no_yaml_warning_quoting_the_file() -> None:
+    # A reused anchor made ruamel print a warning with both lines of the file to stderr; only
+    # a real process shows it (pytest turns warnings into errors in-process).
+    text = _config_with_password("&S3cretAnchor S3cretValue").replace(
+        "metadata: {name: s}", "metadata: {name: &S3cretAnchor s}"
+    )
+    done = subprocess.run(
+        [Path(sys.executable).with_name("kubexm"), "-v", "config", "validate", "-f", "-"],
+        input=text,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "S3cret" not in done.stdout + done.stderr

@@ -187,3 +187,20 @@ def test_a_dumped_config_loads_back_unchanged(path: Path) -> None:
     cluster = load(path).cluster
     dumped = cluster.model_dump(by_alias=True, mode="json", exclude_none=True)
     assert validate_data(dumped).cluster == cluster
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [("*S3cretStar", "found undefined alias '******'"), ("!S3cretTag x", "tag '******'")],
+    ids=["alias", "tag"],
+)
+def test_a_password_read_as_alias_or_tag_is_masked_and_the_hint_says_to_quote_it(
+    value: str, shown: str
+) -> None:
+    text = MINIMAL.replace("{privateKeyPath: /root/.ssh/id_ed25519}", f"{{password: {value}}}")
+    with pytest.raises(ConfigError) as err:
+        load_text(text)
+    (problem,) = err.value.problems
+    assert shown in problem.message
+    assert "S3cret" not in str(err.value)
+    assert problem.hint.startswith("quote a value that starts with *, & or !")

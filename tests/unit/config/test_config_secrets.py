@@ -1,3 +1,5 @@
+import pytest
+
 from kubexm.config.secrets import secrets_in_data, secrets_in_text
 
 
@@ -25,5 +27,49 @@ def test_secrets_in_text_scans_broken_yaml() -> None:
     assert "abc # key" in found
 
 
-def test_secrets_in_text_skips_block_scalars() -> None:
-    assert secrets_in_text("privateKey: |\n  line\n") == []
+def test_secrets_in_text_reads_block_scalars_not_their_indicator() -> None:
+    found = secrets_in_text("privateKey: |\n  KEYLINE\n")
+    assert "|" not in found
+    assert "KEYLINE\n" in found
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("*S3cretStar", "S3cretStar"),
+        ("&S3cretAnchor", "S3cretAnchor"),
+        ("!S3cretTag", "S3cretTag"),
+        ("*ab", "ab"),
+        ("!S3cretTag plain", "!S3cretTag"),
+        ("&S3cretAnchor !S3cretTag v", "!S3cretTag"),
+        ("!e!S3cretSuffix v", "!e!"),
+        ("!<tag:S3cretVerbatim> v", "tag:S3cretVerbatim"),
+        ("!S3cret%21Tag v", "!S3cret!Tag"),
+        ('!!timestamp "\\x53\\x33cretHex"', "S3cretHex"),
+        ("!!timestamp 'S3cret''Quote'", "S3cret'Quote"),
+        ("[a, *S3cretInFlow]", "S3cretInFlow"),
+        ("{S3cretKey: a, S3cretKey: b}", "S3cretKey"),
+        ("*S3cret@Odd", "S3cret@Odd"),
+        ('"S3cretUnclosed', "S3cretUnclosed"),
+    ],
+    ids=[
+        "alias", "anchor", "tag", "short-alias", "tag-then-value", "anchor-then-tag",
+        "tag-handle", "verbatim-tag", "percent-encoded-tag", "double-quoted-escapes",
+        "single-quoted-escape", "flow-sequence", "flow-mapping", "alias-odd-chars",
+        "unclosed-quote",
+    ],
+)  # fmt: skip
+def test_secrets_in_text_lists_each_spelling_a_yaml_error_can_quote(value: str, shown: str) -> None:
+    assert shown in secrets_in_text(f"spec:\n  global:\n    password: {value}\n")
+
+
+def test_secrets_in_text_follows_a_flow_value_over_lines() -> None:
+    found = secrets_in_text("password: [\n  *S3cretNextLine ]\nname: notSecret\n")
+    assert "S3cretNextLine" in found
+    assert "notSecret" not in found
+
+
+def test_secrets_in_text_skips_parts_that_would_only_garble_messages() -> None:
+    found = secrets_in_text("password: !!str [a, -, S3cretWord]\n")
+    assert "S3cretWord" in found
+    assert not {"a", "-", "str", "!!str", "!!"} & set(found)

@@ -36,7 +36,7 @@ class Dialer:
         self.opened: list[FakeSSH] = []
 
     async def __call__(
-        self, settings: SSHSettings, tunnel: object, policy: HostKeyPolicy
+        self, settings: SSHSettings, tunnel: object, policy: HostKeyPolicy, keys: object
     ) -> asyncssh.SSHClientConnection:
         self.active += 1
         self.peak = max(self.peak, self.active)

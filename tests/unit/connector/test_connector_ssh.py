@@ -10,7 +10,7 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import asyncssh
@@ -21,6 +21,7 @@ from kubexm.connector import ssh
 from kubexm.connector.hostkeys import HostKeyPolicy, KnownHosts
 from kubexm.connector.settings import SSHSettings
 from kubexm.connector.ssh import (
+    Keys,
     SSHConnection,
     agent_keys,
     connect_options,
@@ -106,7 +107,7 @@ class _CountingDialer:
         self.calls = 0
 
     async def __call__(
-        self, settings: SSHSettings, tunnel: object, policy: HostKeyPolicy
+        self, settings: SSHSettings, tunnel: object, policy: HostKeyPolicy, keys: Keys
     ) -> asyncssh.SSHClientConnection:
         self.calls += 1
         raise self.error
@@ -129,6 +130,64 @@ async def test_open_ssh_retries_only_network_failures(error: BaseException, call
         await open_ssh(settings, None, dialer)
 
     assert dialer.calls == calls
+
+
+MISSING_KEY = Path("/nonexistent/id_ed25519")
+
+
+async def test_a_missing_key_file_fails_before_any_dial_and_is_not_retried() -> None:
+    dialer = _CountingDialer(ConnectionRefusedError())
+    settings = SSHSettings(
+        "n1",
+        "192.0.2.2",
+        port=2222,
+        private_key_path=MISSING_KEY,
+        key_field="spec.hosts[0].privateKeyPath",
+        connect_retries=3,
+    )
+
+    with pytest.raises(ConnectError) as caught:
+        await connect_ssh(settings, dialer=dialer)
+
+    assert dialer.calls == 0
+    assert str(caught.value).startswith(
+        "[n1] the private key file /nonexistent/id_ed25519 (spec.hosts[0].privateKeyPath)"
+        " does not exist (hint: fix the path"
+    )
+    assert "cannot reach" not in str(caught.value)
+
+
+async def test_the_target_key_is_checked_before_the_bastion_is_dialled(tmp_path: Path) -> None:
+    dialer = _CountingDialer(ConnectionRefusedError())
+    good = tmp_path / "key"
+    asyncssh.generate_private_key("ssh-ed25519").write_private_key(str(good))
+    bastion = SSHSettings("jump", "192.0.2.1", private_key_path=good)
+    settings = SSHSettings("n1", "192.0.2.2", private_key_path=MISSING_KEY, bastion=bastion)
+
+    with pytest.raises(ConnectError, match=r"^\[n1\] the private key file"):
+        await connect_ssh(settings, dialer=dialer)
+
+    assert dialer.calls == 0
+
+
+async def test_open_ssh_loads_the_keys_once_for_every_retry(tmp_path: Path) -> None:
+    path = tmp_path / "key"
+    asyncssh.generate_private_key("ssh-ed25519").write_private_key(str(path))
+    seen: list[Keys] = []
+
+    async def refusing(
+        settings: SSHSettings, tunnel: object, policy: HostKeyPolicy, keys: Keys
+    ) -> asyncssh.SSHClientConnection:
+        seen.append(keys)
+        raise ConnectionRefusedError
+
+    settings = SSHSettings("n1", "h", private_key_path=path, retry_backoff=0.001)
+    with pytest.raises(ConnectError, match="connection refused"):
+        await open_ssh(settings, None, refusing)
+
+    assert len(seen) == 3
+    assert all(keys is seen[0] for keys in seen)
+    assert len(seen[0]) == 1
 
 
 # ---------------------------------------------------------------- real sshd
@@ -205,6 +264,73 @@ async def test_wrong_passphrase_is_a_connect_error_without_the_passphrase(
 
 
 @pytest.mark.sshd
+async def test_encrypted_key_without_passphrase_says_how_to_fix_it(sshd: LoopbackSSHD) -> None:
+    settings = _settings(
+        sshd, private_key_path=sshd.encrypted_key, key_field="spec.global.privateKeyPath"
+    )
+
+    with pytest.raises(ConnectError) as caught:
+        await connect_ssh(settings)
+
+    assert caught.value.message == (
+        f"[node1] the private key file {sshd.encrypted_key} (spec.global.privateKeyPath)"
+        " is encrypted and no passphrase is set for it"
+    )
+    assert caught.value.hint.startswith("kubexm has no setting for a key passphrase")
+
+
+@pytest.mark.sshd
+@pytest.mark.parametrize(
+    ("make", "message", "hint"),
+    [
+        pytest.param(lambda d: d / "absent", "does not exist", "fix the path", id="missing"),
+        pytest.param(
+            lambda d: d, "is a directory", "name the private key file itself", id="directory"
+        ),
+        pytest.param(
+            lambda d: _written(d / "junk", "not a key\n"),
+            "is not a private key kubexm can read: Invalid private key",
+            "an OpenSSH or PEM file",
+            id="not-a-key",
+        ),
+    ],
+)
+async def test_an_unusable_key_file_is_named_with_its_field_and_fix(
+    sshd: LoopbackSSHD,
+    tmp_path: Path,
+    make: Callable[[Path], Path],
+    message: str,
+    hint: str,
+) -> None:
+    path = make(tmp_path)
+    settings = _settings(sshd, private_key_path=path, key_field="spec.hosts[3].privateKeyPath")
+
+    with pytest.raises(ConnectError) as caught:
+        await connect_ssh(settings)
+
+    named = f"the private key file {path} (spec.hosts[3].privateKeyPath)"
+    assert caught.value.message == f"[node1] {named} {message}"
+    assert hint in caught.value.hint
+
+
+@pytest.mark.sshd
+async def test_the_public_key_file_in_place_of_the_private_one_is_spotted(
+    sshd: LoopbackSSHD,
+) -> None:
+    settings = _settings(sshd, private_key_path=sshd.client_key.with_suffix(".pub"))
+
+    with pytest.raises(ConnectError) as caught:
+        await connect_ssh(settings)
+
+    assert caught.value.hint == "that is the public key: name the file without .pub"
+
+
+def _written(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.sshd
 async def test_agent_auth_uses_keys_from_ssh_agent(
     sshd: LoopbackSSHD, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -243,11 +369,14 @@ async def test_auth_failure_is_not_retried(sshd: LoopbackSSHD) -> None:
     calls = 0
 
     async def counting(
-        settings: SSHSettings, tunnel: asyncssh.SSHClientConnection | None, policy: HostKeyPolicy
+        settings: SSHSettings,
+        tunnel: asyncssh.SSHClientConnection | None,
+        policy: HostKeyPolicy,
+        keys: Keys,
     ) -> asyncssh.SSHClientConnection:
         nonlocal calls
         calls += 1
-        return await dial(settings, tunnel, policy)
+        return await dial(settings, tunnel, policy, keys)
 
     settings = _settings(sshd, SUDO_USER, private_key_path=None, password="bad", connect_retries=3)
     with pytest.raises(AuthError):
@@ -261,11 +390,14 @@ async def test_refused_port_is_retried_then_reported_as_refused(sshd: LoopbackSS
     calls = 0
 
     async def counting(
-        settings: SSHSettings, tunnel: asyncssh.SSHClientConnection | None, policy: HostKeyPolicy
+        settings: SSHSettings,
+        tunnel: asyncssh.SSHClientConnection | None,
+        policy: HostKeyPolicy,
+        keys: Keys,
     ) -> asyncssh.SSHClientConnection:
         nonlocal calls
         calls += 1
-        return await dial(settings, tunnel, policy)
+        return await dial(settings, tunnel, policy, keys)
 
     closed_port = sshd.port + 1 if sshd.port < 65535 else sshd.port - 1
     settings = _settings(sshd, port=closed_port, connect_retries=2, retry_backoff=0.01)

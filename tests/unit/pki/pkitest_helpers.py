@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import shutil
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from kubexm.pki import certs
 from kubexm.pki.generate import PKIReport
 from kubexm.pki.model import Member, PKIPlan
 
@@ -55,3 +57,21 @@ class Generated:
     def copy(self, dest: Path) -> Generated:
         shutil.copytree(self.root, dest / "work", symlinks=True)
         return Generated(dest / "work", self.plan, self.report)
+
+
+def foreign_issuer(cn: str = "kubernetes") -> certs.Issuer:
+    """A CA that is not the PKI's, named ``cn`` (the real CA's name by default)."""
+    key = certs.generate_key("ecdsa")
+    ca = certs.make_ca(cn, key, now=datetime.now(UTC), validity=timedelta(days=30))
+    return certs.Issuer(ca, key)
+
+
+def resign(crt: Path, issuer: certs.Issuer) -> bytes:
+    """Re-issue the certificate at ``crt`` (same subject, SANs and key) from ``issuer``;
+    returns the old PEM."""
+    old = crt.read_bytes()
+    key = certs.load_key(crt.with_suffix(".key").read_bytes(), "key")
+    profile = certs.cert_profile(certs.load_cert(old, "cert"))
+    cert = certs.issue(profile, key, issuer, now=datetime.now(UTC), validity=timedelta(days=9))
+    crt.write_bytes(certs.cert_to_pem(cert))
+    return old

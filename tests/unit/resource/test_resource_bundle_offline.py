@@ -1,4 +1,5 @@
-"""open_bundle extracts safely and once; OfflineSource serves only what the bundle holds."""
+"""open_bundle extracts safely and once; OfflineSource serves only what the bundle holds;
+require_complete names everything a bundle lacks and every stand-in it holds."""
 
 from __future__ import annotations
 
@@ -19,9 +20,14 @@ from kubexm.resource.bundle_offline import (
     open_bundle,
     read_manifest,
     require_complete,
-    stage_bundle,
 )
-from kubexm.resource.model import ChartArtifact, FileArtifact, ImageArtifact, OSPackageSet
+from kubexm.resource.model import (
+    ArtifactSet,
+    ChartArtifact,
+    FileArtifact,
+    ImageArtifact,
+    OSPackageSet,
+)
 from kubexm.resource.oci import read_oci_archive
 
 
@@ -183,59 +189,13 @@ def test_offline_source_notices_a_file_deleted_after_extraction(source: OfflineS
         source.file(FileArtifact("etcd", "3.5.21", "amd64", "etcd", "u"))
 
 
-def test_stage_bundle_places_every_member_where_the_deploy_steps_read(
-    bundle: Path, cache: Cache, tmp_path: Path
-) -> None:
-    artifacts = tmp_path / "work" / "artifacts"
-
-    manifest = stage_bundle(bundle, artifacts)
-
-    for entry in manifest.files:
-        placed = artifacts / entry.path.removeprefix("files/")
-        assert placed.read_bytes() == (artifacts / ".bundle" / entry.path).read_bytes()
-    for image in manifest.images:
-        assert (artifacts / image.path).is_file()
-    assert manifest.files and manifest.images
-
-
-def test_stage_bundle_twice_changes_nothing_and_replaces_stale_files(
-    bundle: Path, tmp_path: Path
-) -> None:
-    artifacts = tmp_path / "artifacts"
-    manifest = stage_bundle(bundle, artifacts)
-    first = manifest.files[0]
-    placed = artifacts / first.path.removeprefix("files/")
-    inode = placed.stat().st_ino
-    stage_bundle(bundle, artifacts)
-    assert placed.stat().st_ino == inode
-
-    placed.unlink()
-    placed.write_bytes(b"stale")
-    stage_bundle(bundle, artifacts)
-
-    assert placed.read_bytes() != b"stale"
-
-
-def test_stage_bundle_names_an_unwritable_artifacts_folder(bundle: Path, tmp_path: Path) -> None:
-    artifacts = tmp_path / "artifacts"
-    stage_bundle(bundle, artifacts)
-    blocker = artifacts / "images"
-    for child in blocker.iterdir():
-        child.unlink()
-    blocker.rmdir()
-    blocker.write_text("a file where a folder should be")
-
-    with pytest.raises(ArtifactError, match="cannot place bundle member"):
-        stage_bundle(bundle, artifacts)
-
-
 def test_require_complete_accepts_a_bundle_holding_everything(bundle: Path, cache: Cache) -> None:
-    manifest = stage_bundle(bundle, cache.root / "artifacts")
+    manifest = open_bundle(bundle, cache.root / "x")
     require_complete(manifest, cache.artifacts, bundle)
 
 
 def test_require_complete_names_every_missing_artifact(bundle: Path, cache: Cache) -> None:
-    manifest = stage_bundle(bundle, cache.root / "artifacts")
+    manifest = open_bundle(bundle, cache.root / "x")
     extra_file = FileArtifact("containerd", "2.1.4", "amd64", "containerd.tar.gz", "u")
     extra_image = ImageArtifact("registry.k8s.io/coredns/coredns:v1.12.1", "x", "dns", ("amd64",))
     wanted = dataclasses.replace(
@@ -258,5 +218,43 @@ def test_require_complete_does_not_ask_for_kinds_skipped_when_built(cache: Cache
     out = cache.root / "no-images.tar.gz"
     without = dataclasses.replace(cache.artifacts, images=())
     build_bundle(without, cache.cache_dir, out, skipped=["images"], **cache.build_kwargs())
-    manifest = stage_bundle(out, cache.root / "artifacts")
+    manifest = open_bundle(out, cache.root / "x")
     require_complete(manifest, cache.artifacts, out)
+
+
+def test_require_complete_refuses_stand_ins_unless_allowed(cache: Cache) -> None:
+    out = cache.root / "standins.tar.gz"
+    build_bundle(
+        cache.artifacts,
+        cache.cache_dir,
+        out,
+        **cache.build_kwargs(),
+        labels={"kubelet": "stand-in"},
+    )
+    manifest = open_bundle(out, cache.root / "x")
+
+    with pytest.raises(ArtifactError) as caught:
+        require_complete(manifest, cache.artifacts, out)
+    require_complete(manifest, cache.artifacts, out, allow_standins=True)
+
+    assert caught.value.message == (
+        f"the bundle {out} holds 2 files labelled stand-in, not the upstream release (their "
+        "pinned digests are not checked):\n"
+        "  kubelet/1.36.4/amd64/kubelet\n  kubelet/1.36.4/arm64/kubelet"
+    )
+    assert "--allow-standins" in str(caught.value.hint)
+
+
+def test_require_complete_applies_pins_of_files_it_need_not_demand(
+    bundle: Path, cache: Cache
+) -> None:
+    manifest = open_bundle(bundle, cache.root / "x")
+    etcd = dataclasses.replace(cache.artifacts.files[0], sha256="f" * 64)
+    absent = FileArtifact("runc", "1.3.0", "amd64", "runc", "u", "e" * 64)
+
+    with pytest.raises(ArtifactError) as caught:
+        require_complete(manifest, ArtifactSet(), bundle, pinned=(etcd, absent))
+
+    assert caught.value.message.startswith(f"the bundle {bundle} lacks 1 artifact")
+    assert f"file {etcd.cache_path}: sha256" in caught.value.message
+    assert "runc" not in caught.value.message

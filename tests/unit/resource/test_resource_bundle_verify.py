@@ -9,11 +9,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from resource_bundle_fixtures import IMAGE, Cache, make_cache
+from resource_bundle_fixtures import IMAGE, Cache, make_cache, smuggle
 
 from kubexm.errors import ArtifactError
 from kubexm.resource.bundle import build_bundle
-from kubexm.resource.bundle_verify import VerifyProblem, is_safe_name, missing_from, verify_bundle
+from kubexm.resource.bundle_verify import (
+    VerifyProblem,
+    VerifyReport,
+    is_safe_name,
+    missing_from,
+    verify_bundle,
+)
 from kubexm.resource.model import (
     ArtifactSet,
     ChartArtifact,
@@ -43,6 +49,12 @@ def bundle(cache: Cache) -> Path:
     return out
 
 
+def verify(path: Path, required: ArtifactSet, skip: tuple[str, ...] = ()) -> VerifyReport:
+    """``verify_bundle`` as for a test bundle: the fixture's kubelet is labelled stand-in
+    (the stand-in tests at the end call ``verify_bundle`` itself)."""
+    return verify_bundle(path, required, skip, allow_standins=True)
+
+
 def repack(bundle: Path, edit: Edit) -> Path:
     """A copy of ``bundle`` with each member passed through ``edit`` (None drops it)."""
     out = bundle.with_name("edited.tar.gz")
@@ -62,7 +74,7 @@ def problems(report_problems: tuple[VerifyProblem, ...]) -> list[str]:
 
 
 def test_complete_bundle_passes_and_counts_what_it_hashed(bundle: Path, cache: Cache) -> None:
-    report = verify_bundle(bundle, cache.artifacts)
+    report = verify(bundle, cache.artifacts)
     assert report.ok, problems(report.problems)
     assert report.members_checked == 9  # manifest, 4 files, image, chart, 2 debs
     assert report.bytes_checked > 0
@@ -72,7 +84,7 @@ def test_complete_bundle_passes_and_counts_what_it_hashed(bundle: Path, cache: C
 def test_removed_file_is_named_as_missing_from_the_archive(bundle: Path, cache: Cache) -> None:
     dropped = "files/etcd/3.5.21/arm64/etcd"
     edited = repack(bundle, lambda m, d: None if m.name == dropped else (m, d))
-    report = verify_bundle(edited, cache.artifacts)
+    report = verify(edited, cache.artifacts)
     assert not report.ok
     assert problems(report.problems) == [
         f"member {dropped}: listed in the manifest but not in the archive"
@@ -86,7 +98,7 @@ def test_an_arch_the_config_needs_but_the_bundle_lacks_is_named(bundle: Path, ca
     ]
     image = ImageArtifact(IMAGE, IMAGE, "pause", ("amd64", "riscv64"))
     required = ArtifactSet(files=(*cache.artifacts.files, *riscv), images=(image,))
-    found = problems(verify_bundle(bundle, required).problems)
+    found = problems(verify(bundle, required).problems)
     assert found == [
         "file etcd/3.5.21/riscv64/etcd: not in the bundle (needed for riscv64)",
         "file kubelet/1.36.4/riscv64/kubelet: not in the bundle (needed for riscv64)",
@@ -97,7 +109,7 @@ def test_an_arch_the_config_needs_but_the_bundle_lacks_is_named(bundle: Path, ca
 def test_altered_content_is_caught_by_rehashing(bundle: Path, cache: Cache) -> None:
     target = "charts/localpv-4.4.0.tgz"
     edited = repack(bundle, lambda m, d: (m, b"tampered!" if m.name == target else d))
-    found = problems(verify_bundle(edited, cache.artifacts).problems)
+    found = problems(verify(edited, cache.artifacts).problems)
     assert len(found) == 1 and found[0].startswith(f"member {target}: content differs")
 
 
@@ -111,7 +123,7 @@ def test_missing_chart_image_and_os_package_are_each_named(bundle: Path, cache: 
             OSPackageSet("rocky", "9", "amd64", ("socat",)),
         ),
     )
-    assert problems(verify_bundle(bundle, required).problems) == [
+    assert problems(verify(bundle, required).problems) == [
         "image quay.io/calico/node:v3: not in the bundle",
         "chart cilium 1.15.7: not in the bundle",
         "os-package debian-12/amd64 ipset: not in the bundle",
@@ -122,7 +134,7 @@ def test_missing_chart_image_and_os_package_are_each_named(bundle: Path, cache: 
 def test_pin_is_applied_to_upstream_files_only(bundle: Path, cache: Cache) -> None:
     wrong = "f" * 64
     files = tuple(dataclasses.replace(f, sha256=wrong) for f in cache.artifacts.files)
-    found = problems(verify_bundle(bundle, ArtifactSet(files=files)).problems)
+    found = problems(verify(bundle, ArtifactSet(files=files)).problems)
     assert [p.split(":")[0] for p in found] == [
         "file etcd/3.5.21/amd64/etcd",
         "file etcd/3.5.21/arm64/etcd",
@@ -137,7 +149,7 @@ def test_symlink_member_is_reported_as_unsafe(bundle: Path, cache: Cache) -> Non
             return link, b""
         return member, data
 
-    found = problems(verify_bundle(repack(bundle, add_link), cache.artifacts).problems)
+    found = problems(verify(repack(bundle, add_link), cache.artifacts).problems)
     assert "member files/evil: unsafe entry (link or path)" in found
 
 
@@ -163,14 +175,14 @@ def test_unreadable_bundles_raise_artifact_error(
             info.size = len(body)
             archive.addfile(info, io.BytesIO(body))
     with pytest.raises(ArtifactError, match=match):
-        verify_bundle(out, ArtifactSet())
+        verify(out, ArtifactSet())
 
 
 def test_truncated_bundle_is_an_artifact_error(bundle: Path, cache: Cache) -> None:
     cut = bundle.with_name("cut.tar.gz")
     cut.write_bytes(bundle.read_bytes()[: bundle.stat().st_size // 2])
     with pytest.raises(ArtifactError, match="truncated"):
-        verify_bundle(cut, cache.artifacts)
+        verify(cut, cache.artifacts)
 
 
 @pytest.mark.parametrize(
@@ -192,7 +204,7 @@ def test_kinds_left_out_when_built_are_not_reported_missing(cache: Cache) -> Non
     out = cache.root / "lean.tar.gz"
     lean = dataclasses.replace(cache.artifacts, charts=(), os_packages=())
     build_bundle(lean, cache.cache_dir, out, **cache.build_kwargs(), skipped=["charts"])
-    report = verify_bundle(out, cache.artifacts)
+    report = verify(out, cache.artifacts)
     assert report.left_out == ("charts",)
     assert problems(report.problems) == ["os-package debian-12/amd64 socat: not in the bundle"], (
         "only the kind recorded as skipped is excused"
@@ -203,8 +215,8 @@ def test_skip_argument_excuses_a_kind_the_bundle_lacks(cache: Cache) -> None:
     out = cache.root / "lean.tar.gz"
     lean = dataclasses.replace(cache.artifacts, images=())
     build_bundle(lean, cache.cache_dir, out, **cache.build_kwargs())
-    assert not verify_bundle(out, cache.artifacts).ok
-    report = verify_bundle(out, cache.artifacts, skip=["images"])
+    assert not verify(out, cache.artifacts).ok
+    report = verify(out, cache.artifacts, skip=("images",))
     assert report.ok, problems(report.problems)
     assert (report.left_out, report.not_checked) == ((), ("images",))
 
@@ -217,7 +229,7 @@ def test_unknown_os_family_is_satisfied_by_any_one_complete_family(
     bundle: Path, cache: Cache
 ) -> None:
     required = dataclasses.replace(cache.artifacts, os_packages=family_sets("socat"))
-    report = verify_bundle(bundle, required)
+    report = verify(bundle, required)
     assert report.ok, "the bundle's debian-12 set is a complete debian family"
 
 
@@ -225,7 +237,7 @@ def test_unknown_os_family_with_no_complete_family_names_each_readably(
     bundle: Path, cache: Cache
 ) -> None:
     required = dataclasses.replace(cache.artifacts, os_packages=family_sets("chrony", "socat"))
-    assert problems(verify_bundle(bundle, required).problems) == [
+    assert problems(verify(bundle, required).problems) == [
         "os-package debian (any version)/amd64 chrony: not in the bundle (any one OS family "
         "would do)",
         "os-package rhel (any version)/amd64 chrony: not in the bundle (any one OS family "
@@ -239,7 +251,7 @@ def test_problem_to_dict_has_separate_fields(bundle: Path, cache: Cache) -> None
         files=(FileArtifact("etcd", "3.5.21", "s390x", "etcd", "u"),),
         os_packages=(OSPackageSet("debian", "12", "amd64", ("ipset",)),),
     )
-    found = [p.to_dict() for p in verify_bundle(bundle, required).problems]
+    found = [p.to_dict() for p in verify(bundle, required).problems]
     assert found == [
         {
             "kind": "file",
@@ -261,7 +273,7 @@ def test_problem_to_dict_has_separate_fields(bundle: Path, cache: Cache) -> None
 
 
 def test_missing_from_judges_the_manifest_alone(bundle: Path, cache: Cache) -> None:
-    manifest = verify_bundle(bundle, cache.artifacts).manifest
+    manifest = verify(bundle, cache.artifacts).manifest
     assert missing_from(manifest, cache.artifacts) == []
     chart = ChartArtifact("other", "1.0.0", "https://c.example", "x")
     wanted = dataclasses.replace(cache.artifacts, charts=(*cache.artifacts.charts, chart))
@@ -271,3 +283,38 @@ def test_missing_from_judges_the_manifest_alone(bundle: Path, cache: Cache) -> N
         "other 1.0.0",
         "not in the bundle",
     )
+
+
+# ---------------------------------------------------------------- stand-ins
+
+
+def test_stand_ins_are_problems_unless_allowed_and_are_listed_either_way(
+    bundle: Path, cache: Cache
+) -> None:
+    refused = verify_bundle(bundle, cache.artifacts)
+    allowed = verify_bundle(bundle, cache.artifacts, allow_standins=True)
+
+    kubelets = ("kubelet/1.36.4/amd64/kubelet", "kubelet/1.36.4/arm64/kubelet")
+    assert [(p.kind, p.item) for p in refused.problems] == [("stand-in", k) for k in kubelets]
+    assert all("--allow-standins" in p.reason for p in refused.problems)
+    assert allowed.ok and allowed.standins == refused.standins == kubelets
+
+
+def test_a_tampered_label_cannot_carry_a_file_past_its_pin(cache: Cache) -> None:
+    """The user's report: a pinned file swapped for a script, its entry relabelled stand-in
+    and its digest rewritten, so every member agrees with the manifest."""
+    good = cache.root / "good.tar.gz"
+    build_bundle(cache.artifacts, cache.cache_dir, good, **cache.build_kwargs())
+    member = "files/etcd/3.5.21/amd64/etcd"
+    tampered = smuggle(good, cache.root / "tampered.tar.gz", member, b"#!/bin/sh\nevil\n")
+
+    refused = verify_bundle(tampered, cache.artifacts)
+    accepted = verify_bundle(tampered, cache.artifacts, allow_standins=True)
+
+    assert problems(refused.problems) == [
+        "stand-in etcd/3.5.21/amd64/etcd: labelled stand-in, a test substitute whose pinned "
+        "digest is not checked; pass --allow-standins to accept it (test bundles only)"
+    ]
+    assert accepted.ok and accepted.standins == ("etcd/3.5.21/amd64/etcd",)
+    relabelled = smuggle(good, cache.root / "t2.tar.gz", member, b"evil", label="upstream")
+    assert [p.kind for p in verify_bundle(relabelled, cache.artifacts).problems] == ["file"]

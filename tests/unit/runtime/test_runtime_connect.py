@@ -23,6 +23,7 @@ def test_ssh_host_with_own_key_uses_only_its_own_credentials() -> None:
     assert isinstance(got, SSHSettings)
     assert (got.port, got.private_key_path, got.password) == (2222, Path("/keys/w1"), None)
     assert got.connect_timeout == 3
+    assert got.key_field == "spec.hosts[1].privateKeyPath"
 
 
 def test_local_host_gets_local_settings_with_the_sudo_password() -> None:
@@ -41,6 +42,7 @@ def test_key_login_carries_the_sudo_password_to_ssh_settings() -> None:
     assert isinstance(got, SSHSettings)
     assert (got.password, got.private_key_path) == (None, Path("/keys/all"))
     assert got.sudo_password == "sud0-Secret"
+    assert got.key_field == "spec.global.privateKeyPath"
 
 
 def test_local_host_prefers_the_sudo_password() -> None:

@@ -10,8 +10,10 @@ from kubexm.util.yamlio import (
     YAMLSyntaxError,
     dump_yaml,
     load_yaml,
+    load_yaml_all,
     load_yaml_file,
     load_yaml_plain,
+    token_texts,
 )
 
 SAMPLE = """\
@@ -141,3 +143,61 @@ def test_dump_yaml_all_separates_documents_and_keeps_literal_blocks() -> None:
 
     assert text == "a: 1\n---\nb: |\n  line one\n  line two\n"
     assert load_yaml_all(text)[1]["b"] == "line one\nline two\n"
+
+
+LOADERS = [load_yaml, load_yaml_plain, load_yaml_all]
+
+
+@pytest.mark.parametrize("loader", LOADERS, ids=lambda f: f.__name__)
+@pytest.mark.parametrize(
+    ("text", "tag"),
+    [
+        ("a: 1\nb: !!int S3cretInt\n", "!!int"),
+        ("a: 1\nb: !!float S3cretFloat\n", "!!float"),
+        ("a: 1\nb: !!bool S3cretBool\n", "!!bool"),
+        ("a: 1\nb: !!int 0b2\n", "!!int"),
+    ],
+    ids=["int", "float", "bool", "binary-digit"],
+)
+def test_a_value_that_does_not_fit_its_tag_is_a_syntax_error_quoting_no_value(
+    loader: Callable[[str], Any], text: str, tag: str
+) -> None:
+    with pytest.raises(YAMLSyntaxError) as err:
+        loader(text)
+    assert (err.value.line, err.value.column) == (2, 4)
+    assert err.value.message == f"the value cannot be read as {tag}"
+    assert "s3cret" not in str(err.value).lower()
+
+
+def test_a_document_nested_too_deeply_is_a_syntax_error() -> None:
+    with pytest.raises(YAMLSyntaxError, match="nested too deeply"):
+        load_yaml_plain("a: " + "[" * 5000)
+
+
+@pytest.mark.parametrize("loader", LOADERS, ids=lambda f: f.__name__)
+def test_a_reused_anchor_loads_without_a_warning_that_prints_the_lines(
+    loader: Callable[[str], Any],
+) -> None:
+    # pytest turns warnings into errors: ruamel's warning would fail this test.
+    loader("a: &x S3cretOne\nb: *x\nc: &x S3cretTwo\n")
+
+
+def test_token_texts_reads_names_and_scalars_as_yaml_does() -> None:
+    text = "k: !e!T%21g &Anc *Ali [\"q\\x41\", 'it''s', !<tag:v> w]\n"
+    assert token_texts(text) == [
+        "k", "!e!", "T!g", "!e!T!g", "Anc", "Ali", "qA", "it's", "tag:v", "w",
+    ]  # fmt: skip
+
+
+def test_token_texts_under_keys_takes_whole_values_only() -> None:
+    text = (
+        "password: [\n  *Multi, {k: v} ]\nother: plain\n"
+        'auth: &A "x" trailing\nhosts: {password: inner, name: n1}\n'
+    )
+    assert token_texts(text, under_keys={"password", "auth"}) == [
+        "Multi", "k", "v", "A", "x", "trailing", "inner",
+    ]  # fmt: skip
+
+
+def test_token_texts_stops_quietly_at_a_scanner_error() -> None:
+    assert token_texts('a: *Ali\nb: "open\\q"\n') == ["a", "Ali", "b"]
