@@ -47,6 +47,7 @@ from kubexm.resource.cache_verify import check_cached_files
 from kubexm.resource.resolve import resolve_artifacts
 from kubexm.runtime import RunContext
 from kubexm.runtime.workdir import work_dir_for
+from kubexm.util.yamlio import load_yaml_plain
 
 EXIT_PENDING = 3
 
@@ -56,6 +57,8 @@ BundleOpt = Annotated[
     Path | None,
     typer.Option(
         "--bundle",
+        exists=True,
+        dir_okay=False,
         help="Offline bundle (from kubexm download) to deploy from: staged into the work dir.",
     ),
 ]
@@ -239,8 +242,11 @@ def _plan_doc(graph: Graph, result: RunResult) -> dict[str, Any]:
     return doc
 
 
-def kubeconfig_command(config: ConfigOpt, work_dir: WorkDirOpt = None) -> None:
-    """Print the cluster's admin kubeconfig (made by create cluster or certs generate)."""
+def kubeconfig_command(ctx: typer.Context, config: ConfigOpt, work_dir: WorkDirOpt = None) -> None:
+    """Print the cluster's admin kubeconfig (made by create cluster or certs generate).
+
+    As written (YAML), or as JSON with ``-o json``.
+    """
     loaded = load(config)
     path = work_dir_for(loaded.cluster, work_dir).kubeconfig / "admin.conf"
     try:
@@ -250,4 +256,7 @@ def kubeconfig_command(config: ConfigOpt, work_dir: WorkDirOpt = None) -> None:
             f"no admin kubeconfig at {path}: {exc.strerror or exc}",
             f"run 'kubexm create cluster -f {config}' (or 'kubexm certs generate') first",
         ) from exc
+    if get_state(ctx).output is OutputFormat.json:
+        print_json(load_yaml_plain(text, source=str(path)))
+        return
     typer.echo(text, nl=False)

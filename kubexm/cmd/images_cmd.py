@@ -52,6 +52,8 @@ BundleOpt = Annotated[
     Path | None,
     typer.Option(
         "--bundle",
+        exists=True,
+        dir_okay=False,
         help="Offline bundle (from kubexm download) to push from: staged into the work dir.",
     ),
 ]

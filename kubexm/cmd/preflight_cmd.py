@@ -42,7 +42,12 @@ WorkDirOpt = Annotated[
 ]
 BundleOpt = Annotated[
     Path | None,
-    typer.Option("--bundle", help="Offline bundle to check for completeness against the config."),
+    typer.Option(
+        "--bundle",
+        exists=True,
+        dir_okay=False,
+        help="Offline bundle to check for completeness against the config.",
+    ),
 ]
 SkipOpt = Annotated[
     list[str] | None,

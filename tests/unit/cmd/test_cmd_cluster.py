@@ -206,6 +206,33 @@ def test_kubeconfig_prints_the_admin_kubeconfig(tmp_path: Path) -> None:
     assert out.exit_code == 0 and out.output == "apiVersion: v1\nkind: Config\n"
 
 
+def test_kubeconfig_as_json(tmp_path: Path) -> None:
+    conf = tmp_path / "pf" / "kubeconfig" / "admin.conf"
+    conf.parent.mkdir(parents=True)
+    conf.write_text("apiVersion: v1\nkind: Config\nclusters:\n- name: pf\n")
+
+    out = invoke(tmp_path, "kubeconfig", pre=("-o", "json"))
+
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.output) == {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": "pf"}],
+    }
+
+
+@pytest.mark.parametrize("command", [("create", "cluster"), ("plan",)])
+def test_a_missing_bundle_is_a_usage_error_naming_the_option(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    fake = use(monkeypatch, result(Status.CHANGED))
+
+    out = invoke(tmp_path, *command, "--bundle", str(tmp_path / "absent.tar.gz"))
+
+    assert out.exit_code == 2 and not fake.calls
+    assert "--bundle" in out.output and "does not exist" in out.output
+
+
 def test_kubeconfig_without_a_cluster_says_how_to_make_one(tmp_path: Path) -> None:
     out = invoke(tmp_path, "kubeconfig")
 
