@@ -68,7 +68,7 @@ def select_hosts(cluster: Cluster, wanted: Iterable[str] | None) -> list[str]:
 
 
 def unreachable_error(
-    failures: Mapping[str, Exception], total: int, what: str = "cannot be reached"
+    failures: Mapping[str, Exception], total: int, what: str = "failed to connect"
 ) -> KubexmError:
     """One error for every host that failed: a line per host with its own diagnosis."""
     lines = [f"  {name}: {_reason(name, exc)}" for name, exc in sorted(failures.items())]

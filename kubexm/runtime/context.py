@@ -269,7 +269,7 @@ async def build(
     ``logger`` the context makes a ``RunLogger`` writing ``logs/<run-id>.jsonl`` there; a
     given one is only taught the config's secrets.
 
-    Raises ``KubexmError`` listing every host that cannot be reached (refused, timeout,
+    Raises ``KubexmError`` listing every host that failed to connect (refused, timeout,
     authentication, host key; one line each) or gave no facts, after closing every
     connection it opened; also for host names not in the config. Connection timeouts come
     from each host's ``timeout`` or ``spec.global.connectionTimeout``.

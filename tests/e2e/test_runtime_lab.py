@@ -88,6 +88,6 @@ async def test_a_stopped_host_is_named_with_its_diagnosis(lab: RunningLab, tmp_p
     sys.stderr.write(f"\nruntime: diagnosis: {info.value}\n")
     lines = info.value.message.splitlines()
     assert len(lines) == 2
-    assert lines[0] == f"1 of {len(lab.hosts)} hosts cannot be reached:"
+    assert lines[0] == f"1 of {len(lab.hosts)} hosts failed to connect:"
     assert lines[1].startswith(f"  {down.name}: ")
     assert down.address in lines[1]

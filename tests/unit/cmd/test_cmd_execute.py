@@ -82,7 +82,7 @@ async def test_unreachable_hosts_are_one_error_naming_each(
     with pytest.raises(KubexmError) as caught:
         await execute(_loaded(), PreflightPipeline(), ExecuteOptions(work_dir=tmp_path))
     text = str(caught.value)
-    assert "2 of 3 hosts cannot be reached" in text
+    assert "2 of 3 hosts failed to connect" in text
     assert "w1: connection refused" in text and "w2: timed out" in text
     assert all(conn.closed for conn in fake.made.values())
 

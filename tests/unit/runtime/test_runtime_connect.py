@@ -82,7 +82,7 @@ def test_unreachable_error_lists_one_line_per_host_without_repeating_the_name() 
         3,
     )
     lines = error.message.splitlines()
-    assert lines[0] == "2 of 3 hosts cannot be reached:"
+    assert lines[0] == "2 of 3 hosts failed to connect:"
     assert lines[1:] == [
         "  m1: authentication failed (user=ops)",
         "  w1: connection refused (hint: start sshd)",

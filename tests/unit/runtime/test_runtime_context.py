@@ -107,7 +107,7 @@ async def test_unreachable_hosts_are_all_named_and_nothing_stays_open(
     with pytest.raises(KubexmError) as info:
         await build(loaded_config(), work_dir=tmp_path)
     lines = info.value.message.splitlines()
-    assert lines[0] == "2 of 3 hosts cannot be reached:"
+    assert lines[0] == "2 of 3 hosts failed to connect:"
     assert lines[1].startswith("  m1: connection refused on 10.0.0.11:22")
     assert lines[2] == "  w1: host key changed"
     assert dialer.closed() == ["w2"]
