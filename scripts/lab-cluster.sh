@@ -86,6 +86,8 @@ with tarfile.open(sys.argv[1], "r:gz") as archive, tempfile.TemporaryDirectory()
 EOF
 fi
 
+# The lab hosts are new: nothing recorded by an earlier lab run applies to them.
+rm -rf -- "$WORK/kubexm-lab"
 echo "==> kubexm create cluster"
 "$BIN/kubexm" create cluster -f "$CONFIG" --bundle "$BUNDLE" "${ALLOW[@]}" --work-dir "$WORK" \
     --accept-new-host-keys

@@ -172,6 +172,10 @@ class Engine:
         result.rollbacks = self._rollbacks
         result.hint = self._hint(result)
         if self.store is not None and self._fatal is None:
+            if status is RunStatus.SUCCEEDED:
+                # Nothing is left to resume: the next run checks every step against the hosts
+                # again, so drift is repaired and a reinstalled host is not skipped.
+                self.store.write(self.run_id, [], self.graph.ids)
             self.store.finish_run(self.run_id, str(status), finished)
         self._emit(Event(EventKind.RUN_FINISHED, finished, status=str(status), message=result.hint))
         if self._fatal is not None:

@@ -2,7 +2,8 @@
 
 It keeps every run, every node result with timings, and for resume the fingerprint of each
 node's inputs at its last success. A node that starts executing loses its success record
-first, so a run killed half-way through a node never lets that node be skipped later.
+first, so a run killed half-way through a node never lets that node be skipped later; a run
+that succeeds forgets the successes of its nodes (there is nothing left to resume).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The sqlite state store and resume: skip what succeeded with the same inputs."""
+"""The sqlite state store and resume: after a failed run, skip what succeeded with the same
+inputs; after a run that succeeded, check everything again."""
 
 from __future__ import annotations
 
@@ -60,12 +61,14 @@ def test_store_errors_become_state_errors(tmp_path: Path) -> None:
         StateStore.in_dir(tmp_path)
 
 
-def _graph(rec: Recorder, version_of_b: str = "1", fail_b: bool = False) -> Graph:
+def _graph(
+    rec: Recorder, version_of_b: str = "1", fail_b: bool = False, fail_other: bool = False
+) -> Graph:
     frag = Fragment("resume")
     a = frag.add(Probe("t/a", rec), "n0")
     b = frag.add(Probe("t/b", rec, version=version_of_b, fail=fail_b), "n0", after=[a])
     frag.add(Probe("t/c", rec), "n0", after=[b])
-    frag.add(Probe("t/other", rec), "n1")
+    frag.add(Probe("t/other", rec, fail=fail_other), "n1")
     return Graph.from_fragment(frag)
 
 
@@ -78,26 +81,41 @@ async def _run(tmp_path: Path, graph: Graph, **opts: Any) -> dict[str, Status]:
     return {nid: o.status for nid, o in result.outcomes.items()}
 
 
-async def test_second_run_skips_everything_that_succeeded(tmp_path: Path) -> None:
-    await _run(tmp_path, _graph(Recorder()))
+async def test_rerun_after_a_failure_skips_everything_that_succeeded(tmp_path: Path) -> None:
+    await _run(tmp_path, _graph(Recorder(), fail_other=True))
     rec = Recorder()
     statuses = await _run(tmp_path, _graph(rec))
-    assert set(statuses.values()) == {Status.RESUMED}
-    assert sum(rec.runs.values()) == 0
+    assert {n for n, s in statuses.items() if s is Status.RESUMED} == {
+        "t/a@n0", "t/b@n0", "t/c@n0"
+    }  # fmt: skip
+    assert statuses["t/other@n1"] is Status.CHANGED
+    assert sum(rec.runs.values()) == 1
+
+
+async def test_a_run_that_succeeded_leaves_nothing_to_resume(tmp_path: Path) -> None:
+    await _run(tmp_path, _graph(Recorder()))
+    store = StateStore.in_dir(tmp_path)
+    assert store.history() == {}
+    assert store.runs()[0]["status"] == "succeeded"
+    store.close()
+    rec = Recorder()
+    statuses = await _run(tmp_path, _graph(rec))
+    assert set(statuses.values()) == {Status.CHANGED}  # every step checked (and run) again
+    assert sum(rec.runs.values()) == 4
 
 
 async def test_changed_inputs_rerun_the_node_and_its_dependants(tmp_path: Path) -> None:
-    await _run(tmp_path, _graph(Recorder()))
+    await _run(tmp_path, _graph(Recorder(), fail_other=True))
     rec = Recorder()
-    statuses = await _run(tmp_path, _graph(rec, version_of_b="2"))
+    statuses = await _run(tmp_path, _graph(rec, version_of_b="2", fail_other=True))
     assert statuses["t/a@n0"] is Status.RESUMED
     assert statuses["t/b@n0"] is Status.CHANGED
     assert statuses["t/c@n0"] is Status.CHANGED
-    assert statuses["t/other@n1"] is Status.RESUMED
+    assert statuses["t/other@n1"] is Status.FAILED
 
 
 async def test_fresh_ignores_history(tmp_path: Path) -> None:
-    await _run(tmp_path, _graph(Recorder()))
+    await _run(tmp_path, _graph(Recorder(), fail_other=True))
     rec = Recorder()
     statuses = await _run(tmp_path, _graph(rec), fresh=True)
     assert set(statuses.values()) == {Status.CHANGED}
@@ -121,7 +139,7 @@ async def test_dry_run_writes_nothing(tmp_path: Path) -> None:
 
 
 async def test_dry_run_after_a_run_shows_what_resume_skips(tmp_path: Path) -> None:
-    await _run(tmp_path, _graph(Recorder()))
+    await _run(tmp_path, _graph(Recorder(), fail_other=True))
     statuses = await _run(tmp_path, _graph(Recorder(), version_of_b="2"), dry_run=True)
     assert statuses["t/a@n0"] is Status.RESUMED
     assert statuses["t/b@n0"] is Status.WOULD_CHANGE
@@ -177,13 +195,14 @@ async def test_unfingerprintable_step_fails_before_anything_runs(tmp_path: Path)
 
 
 async def test_a_step_that_is_not_resumable_runs_again_every_time(tmp_path: Path) -> None:
-    def graph(rec: Recorder) -> Graph:
+    def graph(rec: Recorder, fail: bool = False) -> Graph:
         frag = Fragment("checks")
         frag.add(NotResumable("t/check", rec), "n0")
         frag.add(Probe("t/a", rec), "n0")
+        frag.add(Probe("t/b", rec, fail=fail), "n1")
         return Graph.from_fragment(frag)
 
-    await _run(tmp_path, graph(Recorder()))
+    await _run(tmp_path, graph(Recorder(), fail=True))
     rec = Recorder()
     statuses = await _run(tmp_path, graph(rec))
     assert statuses["t/a@n0"] is Status.RESUMED
