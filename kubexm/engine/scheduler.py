@@ -142,7 +142,7 @@ class Engine:
         self._started = time.time()
         if self._reader is not None:
             # Up front, so a step with an unhashable input fails before anything runs.
-            self._fps = [self.graph.nodes[nid].step.fingerprint() for nid in self.graph.ids]
+            self._fps = [self._fingerprint(self.graph.nodes[nid]) for nid in self.graph.ids]
         if self._reader is not None and not self.opts.fresh:
             self._history = self._reader.history()
         if self.store is not None:
@@ -221,6 +221,15 @@ class Engine:
                 task = asyncio.create_task(self._execute(i, node))
                 self._running.add(task)
                 task.add_done_callback(self._running.discard)
+
+    def _fingerprint(self, node: Node) -> str:
+        """The step's inputs and, when known, the host's machine-id: a host reinstalled
+        between a failed run and its rerun has a new one, so nothing of it is skipped."""
+        fingerprint = node.step.fingerprint()
+        if node.host == PLAN_HOST:
+            return fingerprint
+        machine = self.env.facts(node.host).get("machine_id")
+        return f"{fingerprint}|machine:{machine}" if machine else fingerprint
 
     def _resumable(self, i: int, node: Node) -> bool:
         # Checks of the present state (preflight) must look again on every run.

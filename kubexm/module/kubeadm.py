@@ -3,10 +3,10 @@
 Order: binaries and kubelet unit on every master and worker → the pre-seeded PKI on the
 masters → ``kubeadm init`` on the first master → this run's join token and certificate
 upload → the other masters join one at a time → the workers join in parallel → the token is
-deleted. Each stage waits for the previous one on every host: a join needs the running
-control plane and the run's credentials from the first master. kube-proxy needs no step of
-its own: kubeadm deploys it as a DaemonSet. Plans nothing when ``kubernetes.type`` is
-``kubexm``.
+deleted → every node gets its role and configured labels and taints through the API. Each
+stage waits for the previous one on every host: a join needs the running control plane and
+the run's credentials from the first master. kube-proxy needs no step of its own: kubeadm
+deploys it as a DaemonSet. Plans nothing when ``kubernetes.type`` is ``kubexm``.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from kubexm.task.kubeadm import (
     KubeadmCredentialsTask,
     KubeadmInitTask,
     KubeadmMasterJoinTask,
+    KubeadmNodeLabelTask,
     KubeadmPkiUploadTask,
     KubeadmTokenRemoveTask,
     KubeadmWorkerJoinTask,
@@ -46,6 +47,7 @@ class KubeadmModule(Module):
             KubeadmMasterJoinTask(),
             KubeadmWorkerJoinTask(),
             KubeadmTokenRemoveTask(),
+            KubeadmNodeLabelTask(),
         )
 
     def plan(self, ctx: PlanContext) -> Fragment | None:

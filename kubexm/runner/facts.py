@@ -77,6 +77,7 @@ class Facts:
     disk_total_mib: int = 0  # of the filesystem holding /
     disk_free_mib: int = 0
     hostname: str = ""  # the kernel hostname (what kubelet registers by default)
+    machine_id: str = ""  # /etc/machine-id: new when the host is reinstalled
     fqdn: str = ""  # ``hostname -f``; empty when the resolver does not answer in 3 s
     addresses: tuple[Address, ...] = ()
     default_interface: str | None = None
@@ -100,6 +101,7 @@ def facts_script() -> str:
         "echo @@os-release; cat /etc/os-release 2>/dev/null",
         "echo @@uname; uname -m; uname -r",
         "echo @@hostname; hostname",
+        "echo @@machine-id; cat /etc/machine-id 2>/dev/null",
         # -f asks the resolver; bounded because a dead DNS server would stall every fact.
         "echo @@fqdn; timeout 3 hostname -f 2>/dev/null",
         "echo @@nproc; nproc 2>/dev/null || getconf _NPROCESSORS_ONLN",
@@ -266,6 +268,7 @@ def parse_facts(stdout: str, *, received_at: float | None = None) -> Facts:
         disk_total_mib=total,
         disk_free_mib=free,
         hostname=s.get("hostname", "").strip(),
+        machine_id=s.get("machine-id", "").strip(),
         fqdn=s.get("fqdn", "").strip(),
         addresses=addrs,
         default_interface=dev4 or dev6,

@@ -19,7 +19,7 @@ from kubexm.apis.v1alpha1.etcd import ExternalEtcd, KubexmEtcd
 from kubexm.apis.v1alpha1.hosts import Host
 from kubexm.common import network, ports, roles
 from kubexm.common import types as t
-from kubexm.common.paths import BIN_DIR, KUBELET_CONFIG, KUBELET_DIR, KUBERNETES_PKI
+from kubexm.common.paths import ADMIN_CONF, BIN_DIR, KUBELET_CONFIG, KUBELET_DIR, KUBERNETES_PKI
 from kubexm.errors import ArtifactError, PlanError
 from kubexm.plan import Fragment, PlanContext
 from kubexm.resource.bom import default_versions, image_repository, strip_v
@@ -59,6 +59,7 @@ from kubexm.step.kubernetes.write_kube_config import WriteKubeConfig
 from kubexm.task.base import Task, register_task
 from kubexm.task.control_plane import apiserver_files
 from kubexm.task.etcd import cluster_of, prepare_pki, work_dir_of
+from kubexm.task.kubelet import label_fragment
 
 BINARIES = ("kubeadm", "kubelet", "kubectl")
 #: The unit the kubelet starts after, per container runtime.
@@ -447,3 +448,15 @@ class KubeadmTokenRemoveTask(_KubeadmTask):
         if len(kube_nodes(cluster)) > 1:
             fragment.add(RemoveJoinToken(), first_master(cluster).name)
         return fragment
+
+
+@register_task
+class KubeadmNodeLabelTask(_KubeadmTask):
+    """First master, once every node joined: the worker role label, the labels of each
+    host's config (kubeadm sets none of them) and its taints, through the API."""
+
+    name: ClassVar[str] = "kubeadm/labels"
+    description: ClassVar[str] = "label and taint every node through the API"
+
+    def build(self, ctx: PlanContext) -> Fragment:
+        return label_fragment(self.name, cluster_of(ctx), ADMIN_CONF)

@@ -5,7 +5,7 @@ verifies it), its own kubelet and kube-proxy kubeconfigs, the two binaries, the
 KubeletConfiguration and KubeProxyConfiguration files and the two units. Role labels and the
 labels a kubelet may not set on itself are applied from the first master once the Node has
 registered; taints are registered by the kubelet (``registerWithTaints``) and ensured again
-through the API. Nothing is planned in kubeadm mode.
+through the API. Nothing is planned in kubeadm mode (its label task reuses ``label_fragment``).
 """
 
 from __future__ import annotations
@@ -176,13 +176,18 @@ class KubeletLabelTask(BinaryModeTask):
     description: ClassVar[str] = "label and taint every node through the API"
 
     def build(self, ctx: PlanContext) -> Fragment:
-        cluster = cluster_of(ctx)
-        first = cluster.masters[0].name
-        fragment = Fragment(self.name)
-        for host in node_hosts(cluster):
-            labels = tuple(sorted(node_labels(cluster, host).items()))
-            found = node_taints(cluster, host)
-            taints = tuple(Taint(t["key"], t["effect"], t.get("value", "")) for t in found)
-            step = WriteNodeLabels(host.name, labels, taints, SUPER_ADMIN_CONF)
-            fragment.add(step, first, id=part_id(step.name, host.name, first))
-        return fragment
+        return label_fragment(self.name, cluster_of(ctx), SUPER_ADMIN_CONF)
+
+
+def label_fragment(name: str, cluster: Cluster, kubeconfig: str) -> Fragment:
+    """On the first master, one step per node: its role labels, the labels of its config
+    and its taints, set through the API with ``kubeconfig`` (a path on the master)."""
+    first = cluster.masters[0].name
+    fragment = Fragment(name)
+    for host in node_hosts(cluster):
+        labels = tuple(sorted(node_labels(cluster, host).items()))
+        found = node_taints(cluster, host)
+        taints = tuple(Taint(t["key"], t["effect"], t.get("value", "")) for t in found)
+        step = WriteNodeLabels(host.name, labels, taints, kubeconfig)
+        fragment.add(step, first, id=part_id(step.name, host.name, first))
+    return fragment

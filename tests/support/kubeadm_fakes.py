@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import logging
 import re
+import shlex
 from dataclasses import dataclass, field
 
 from fakeconn import OK, FakeConnection, FakeSystemd, Unit
+from node_api_fake import NodeApi
 
 from kubexm.cache import Scope, ScopedCache
 from kubexm.connector.base import Result
@@ -94,10 +96,16 @@ class FakeCluster:
     objects: set[str] = field(default_factory=set)
     control_planes: set[str] = field(default_factory=set)
     phases: list[str] = field(default_factory=list)
+    #: the registered Node objects, labelled and tainted through kubectl
+    api: NodeApi = field(default_factory=NodeApi)
 
     def install(self, fake: FakeConnection) -> FakeCluster:
         fake.on(KUBEADM, self.kubeadm)
         fake.on(KUBECTL, self.kubectl)
+        # kubectl as the runner's helper calls it: found on PATH
+        fake.script(
+            r"^PATH=\S+ kubectl ", lambda cmd, f: self.kubectl(shlex.split(cmd)[1:], f), regex=True
+        )
         return self
 
     def _config(self, argv: list[str], fake: FakeConnection) -> str:
@@ -183,8 +191,12 @@ class FakeCluster:
     def kubectl(self, argv: list[str], fake: FakeConnection) -> Result:
         if not self.up:
             return Result(1, "", "The connection to the server was refused\n")
-        if "--raw=/readyz" in argv:
+        if "--raw=/readyz" in argv or ("--raw" in argv and "/readyz" in argv):
             return Result(0, "ok", "")
+        if self.api.handles(argv):
+            for name in self.nodes:
+                self.api.register(name)
+            return self.api.call(argv)
         if argv[-4:] == ["get", "nodes", "-o", "name"]:
             return Result(0, "".join(f"node/{n}\n" for n in sorted(self.nodes)), "")
         if argv[-6:] == ["get", "nodes", "-l", CONTROL_PLANE, "-o", "name"]:

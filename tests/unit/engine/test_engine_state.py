@@ -13,6 +13,7 @@ import pytest
 from engine_helpers import Probe, Recorder, env_for
 
 from kubexm.engine import EngineOptions, RunStatus, StateStore, Status, run
+from kubexm.engine.context import StaticEnv
 from kubexm.errors import PlanError, StateError
 from kubexm.plan import Fragment, Graph
 
@@ -112,6 +113,33 @@ async def test_changed_inputs_rerun_the_node_and_its_dependants(tmp_path: Path) 
     assert statuses["t/b@n0"] is Status.CHANGED
     assert statuses["t/c@n0"] is Status.CHANGED
     assert statuses["t/other@n1"] is Status.FAILED
+
+
+async def test_a_host_reinstalled_since_the_failed_run_is_not_skipped(tmp_path: Path) -> None:
+    def env(graph: Graph, n0_machine: str) -> StaticEnv:
+        facts = {"n0": {"machine_id": n0_machine}, "n1": {"machine_id": "m-n1"}}
+        return StaticEnv(env_for(graph).connections, facts)
+
+    first = _graph(Recorder(), fail_other=True)
+    store = StateStore.in_dir(tmp_path)
+    await run(first, env(first, "m-n0"), store=store)
+    again = _graph(Recorder())
+    result = await run(again, env(again, "m-n0-reinstalled"), store=store)
+    store.close()
+
+    statuses = {nid: o.status for nid, o in result.outcomes.items()}
+    assert statuses == dict.fromkeys(["t/a@n0", "t/b@n0", "t/c@n0", "t/other@n1"], Status.CHANGED)
+
+
+async def test_the_same_machine_id_resumes(tmp_path: Path) -> None:
+    first = _graph(Recorder(), fail_other=True)
+    env = StaticEnv(env_for(first).connections, {"n0": {"machine_id": "m"}, "n1": {}})
+    store = StateStore.in_dir(tmp_path)
+    await run(first, env, store=store)
+    result = await run(_graph(Recorder()), env, store=store)
+    store.close()
+
+    assert result.outcomes["t/a@n0"].status is Status.RESUMED
 
 
 async def test_fresh_ignores_history(tmp_path: Path) -> None:

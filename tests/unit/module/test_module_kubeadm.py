@@ -131,6 +131,8 @@ async def test_whole_flow_converges_and_a_second_run_changes_nothing(tmp_path: P
     argv = " ".join(cmd for conn in conns.values() for cmd in conn.ran)
     assert TOKEN not in argv and not secrets_in(argv)
     assert not any("unsafeSkipCAVerification" in text for text in cluster.configs)
+    # kubeadm labels no worker: the role label comes through the API
+    assert cluster.api.nodes["w1"]["metadata"]["labels"] == {"node-role.kubernetes.io/worker": ""}
 
     assert await _run_once(graph, conns, ScopedCache(Scope.PIPELINE)) == 0
     assert len(cluster.tokens) == 1, "no token when every node joined"

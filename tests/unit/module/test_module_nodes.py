@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from fakeconn import OK, FakeConnection, FakeSystemd, Unit
+from node_api_fake import NodeApi
 from stepctx import Ctx as StepCtx
 
 from kubexm.apis.v1alpha1.cluster import Cluster
@@ -95,36 +94,7 @@ def printf_to_file(argv: list[str], fake: FakeConnection) -> Result:
     return OK
 
 
-class Nodes:
-    """The Node objects the first master's kubectl sees, changed by label and taint."""
-
-    def __init__(self, names: Sequence[str]) -> None:
-        self.nodes = {n: {"metadata": {"labels": {}}, "spec": {}} for n in names}
-
-    def install(self, fake: FakeConnection) -> None:
-        fake.script("get --raw /readyz", OK)
-        fake.script(r" get node (\S+) -o json", self.get, regex=True)
-        fake.script(r" (label|taint) node ", self.change, regex=True)
-
-    def get(self, cmd: str, fake: FakeConnection) -> Result:
-        argv = shlex.split(cmd)
-        return Result(0, json.dumps(self.nodes[argv[argv.index("node") + 1]]), "")
-
-    def change(self, cmd: str, fake: FakeConnection) -> Result:
-        argv = shlex.split(cmd)
-        verb = "label" if "label" in argv else "taint"
-        node = self.nodes[argv[argv.index(verb) + 2]]
-        for item in argv[argv.index("--overwrite") + 1 :]:
-            if verb == "label":
-                key, _, value = item.partition("=")
-                node["metadata"]["labels"][key] = value
-            else:
-                key, _, effect = item.rpartition(":")
-                node["spec"].setdefault("taints", []).append({"key": key, "effect": effect})
-        return OK
-
-
-def fake_node(name: str, api: Nodes) -> FakeConnection:
+def fake_node(name: str, api: NodeApi) -> FakeConnection:
     fake = FakeConnection(name)
     FakeSystemd({"kubelet.service": Unit(), "kube-proxy.service": Unit()}).install(fake)
     fake.script("systemd-analyze verify", OK)
@@ -137,7 +107,7 @@ def fake_node(name: str, api: Nodes) -> FakeConnection:
 async def test_the_whole_module_converges_and_a_second_run_changes_nothing(
     planned: Fragment,
 ) -> None:
-    api = Nodes(["m1", "w1", "w2"])
+    api = NodeApi(["m1", "w1", "w2"])
     hosts = {name: fake_node(name, api) for name in api.nodes}
     graph = Graph.from_fragment(planned)
     for nid in graph.order:

@@ -26,6 +26,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from tar_extract import extract_all
 
 ROOT = Path(__file__).resolve().parents[3]
 VERSION = "v1.36.4"
@@ -125,7 +126,7 @@ def tools(tmp_path_factory: pytest.TempPathFactory) -> Tools:
     tarball = next((cache / "etcd").glob("*/amd64/etcd-v*-linux-amd64.tar.gz"))
     out = tmp_path_factory.mktemp("etcd")
     with tarfile.open(tarball) as tar:
-        tar.extractall(out, filter="data")
+        extract_all(tar, out)
     kubectl = next((cache / "kubectl").glob("*/amd64/kubectl"))
     return Tools(next(out.glob("*/etcd")), kubectl)
 

@@ -17,6 +17,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from tar_extract import extract_all
 
 from kubexm.resource.bundle_offline import OfflineSource, open_bundle
 from kubexm.resource.bundle_verify import verify_bundle
@@ -150,7 +151,7 @@ def test_binaries_in_the_test_bundle_run(built: Any, tmp_path: Path) -> None:
 
     assert "v1.36.4" in run("kubectl", "version", "--client").stdout
     with tarfile.open(source.file(files["etcd-v3.4.23-linux-amd64.tar.gz"])) as etcd:
-        etcd.extractall(tmp_path / "etcd", filter="data")  # upstream layout: <top>/etcd
+        extract_all(etcd, tmp_path / "etcd")  # upstream layout: <top>/etcd
     etcd_bin = tmp_path / "etcd" / "etcd-v3.4.23-linux-amd64" / "etcd"
     assert (
         "3.4.23" in subprocess.run([etcd_bin, "--version"], capture_output=True, text=True).stdout
