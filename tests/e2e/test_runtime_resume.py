@@ -68,12 +68,13 @@ class WaitSlowMarker(Step):
     name: ClassVar[str] = "e2e/wait-slow-marker"
     title: ClassVar[str] = "Wait, then write the slow marker"
     marker: str
+    seconds: float = SLOW_SECONDS
 
     async def check(self, ctx: StepContext) -> bool:
         return await file_exists(Host(ctx.conn), self.marker)
 
     async def run(self, ctx: StepContext) -> None:
-        cmd = f"sleep {SLOW_SECONDS} && touch {quote(self.marker)}"
+        cmd = f"sleep {self.seconds} && touch {quote(self.marker)}"
         await Host(ctx.conn).execute(f"write {self.marker}", cmd)
 
 
@@ -82,14 +83,17 @@ def content_of(host: str, index: int) -> str:
 
 
 def plan(hosts: list[str], base: str) -> Graph:
-    """Per host: file 1, file 2, the slow step, files 3 to 5, in that order."""
+    """Per host: file 1, file 2, the slow step, files 3 to 5, in that order. The last host's
+    slow step takes three times as long: until it ends, at most ``total - 4`` nodes finished
+    and the run cannot end under the kill (a run that succeeded leaves no history)."""
     frag = Fragment("resume")
     for host in hosts:
+        seconds = SLOW_SECONDS * (3 if host == hosts[-1] else 1)
         steps: list[tuple[str, Step]] = [
             (f"e2e/write-file-{i}@{host}", WriteScratchFile(f"{base}/f{i}", content_of(host, i)))
             for i in range(1, FILES + 1)
         ]
-        steps.insert(2, (f"e2e/wait-slow@{host}", WaitSlowMarker(f"{base}/slow")))
+        steps.insert(2, (f"e2e/wait-slow@{host}", WaitSlowMarker(f"{base}/slow", seconds)))
         previous: list[str] = []
         for nid, step in steps:
             previous = [frag.add(step, host, after=previous, id=nid)]
@@ -177,6 +181,7 @@ class Child:
         finally:
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait()
+        assert proc.returncode == -signal.SIGKILL, "the run ended before the kill"
 
 
 def read_events(path: Path) -> list[dict[str, Any]]:
@@ -204,7 +209,7 @@ def test_sigkill_at_a_random_node_then_rerun_skips_finished_nodes(
 ) -> None:
     seed = int(os.environ.get("KUBEXM_RESUME_SEED", secrets.randbelow(10_000)))
     total = len(lab.hosts) * (FILES + 1)
-    kill_after = random.Random(seed).randint(2, total - 2)
+    kill_after = random.Random(seed).randint(2, total - 4)  # see ``plan``
     sys.stderr.write(f"\nresume: seed {seed}, kill after {kill_after} of {total} nodes\n")
     base = f"/tmp/kubexm-e2e-runtime-resume-{secrets.token_hex(4)}"
     config = tmp_path / "cluster.yaml"
