@@ -93,10 +93,11 @@ echo "==> kubexm create cluster"
     --accept-new-host-keys
 
 KUBECTL=$(ls "$WORK"/kubexm-lab/artifacts/kubectl/*/amd64/kubectl)
-ADMIN="$WORK/kubexm-lab/kubeconfig/admin.conf"
-echo "==> the real kubectl through the VIP: $KUBECTL --kubeconfig $ADMIN --server https://10.77.0.100:6443"
-"$KUBECTL" --kubeconfig "$ADMIN" --server https://10.77.0.100:6443 get nodes -o wide
-echo "readyz: $("$KUBECTL" --kubeconfig "$ADMIN" --server https://10.77.0.100:6443 get --raw /readyz)"
+ADMIN="$WORK/admin.kubeconfig"  # server: the VIP (this machine does not resolve the domain)
+(umask 077; "$BIN/kubexm" kubeconfig -f "$CONFIG" --work-dir "$WORK" > "$ADMIN")
+echo "==> the real kubectl through the VIP: $KUBECTL --kubeconfig $ADMIN ($(grep -m1 'server:' "$ADMIN" | tr -s ' '))"
+"$KUBECTL" --kubeconfig "$ADMIN" get nodes -o wide
+echo "readyz: $("$KUBECTL" --kubeconfig "$ADMIN" get --raw /readyz)"
 
 echo "==> a second run changes nothing"
 if ! out=$("$BIN/kubexm" create cluster -f "$CONFIG" --bundle "$BUNDLE" "${ALLOW[@]}" \

@@ -27,10 +27,9 @@ from typing import Annotated
 import typer
 
 from kubexm.apis.v1alpha1.cluster import Cluster
-from kubexm.cmd.output import print_json
+from kubexm.cmd.output import load_config, print_json
 from kubexm.cmd.standins import AllowStandinsOpt, warn_standins
 from kubexm.cmd.state import OutputFormat, get_state
-from kubexm.config import load
 from kubexm.errors import ArtifactError, UsageError
 from kubexm.resource.bundle import build_bundle
 from kubexm.resource.bundle_manifest import STANDIN_HINT, BundleManifest
@@ -163,7 +162,7 @@ def pull_images(artifacts: ArtifactSet, images_dir: Path) -> int:
 def _load(file: str) -> Cluster:
     if not Path(file).is_file():
         raise UsageError(f"config file not found: {file}", "pass an existing file with -f")
-    return load(file).cluster
+    return load_config(file).cluster
 
 
 def artifact_rows(artifacts: ArtifactSet) -> list[dict[str, str]]:

@@ -11,10 +11,9 @@ from typing import Annotated
 
 import typer
 
-from kubexm.cmd.output import print_json
+from kubexm.cmd.output import load_config, print_json
 from kubexm.cmd.state import OutputFormat, get_state
 from kubexm.common.paths import KUBERNETES_PKI
-from kubexm.config import load
 from kubexm.engine import WorkDirLock
 from kubexm.errors import KubexmError, UsageError
 from kubexm.pki import PKIReport, ensure_pki, inventory, inventory_dicts, render_table
@@ -65,7 +64,7 @@ def generate(
     if key_type not in (None, "rsa", "ecdsa"):
         raise UsageError(f"unknown key type {key_type!r}", "use --key-type rsa or ecdsa")
     kt: KeyType = "ecdsa" if key_type == "ecdsa" else "rsa"
-    cluster = load(config).cluster
+    cluster = load_config(config).cluster
     wd = work_dir_for(cluster, work_dir).ensure()
     # Without an explicit --key-type existing keys are never touched: re-runs must not churn.
     plan = plan_from_cluster(cluster, key_type=kt, rekey=force and key_type is not None)
@@ -106,7 +105,7 @@ def check(
     """List every certificate and kubeconfig with its expiry and check that each can be used:
     present, signed by its CA, matching its key. Exit 1 when any cannot be used or expired."""
     state = get_state(ctx)
-    cluster = load(config).cluster
+    cluster = load_config(config).cluster
     wd = work_dir_for(cluster, work_dir)
     expected = expected_for(plan_from_cluster(cluster))
     infos = inventory(wd.pki, wd.kubeconfig, expected=expected)

@@ -25,8 +25,9 @@ from typing import Annotated, Any
 
 import typer
 
+from kubexm.apis.v1alpha1.cluster import Cluster
 from kubexm.cmd.execute import ExecuteOptions, execute
-from kubexm.cmd.output import print_json
+from kubexm.cmd.output import load_config, print_json
 from kubexm.cmd.preflight_cmd import (
     AcceptKeysOpt,
     ConfigOpt,
@@ -37,17 +38,19 @@ from kubexm.cmd.preflight_cmd import (
 from kubexm.cmd.standins import AllowStandinsOpt, warn_standins
 from kubexm.cmd.state import OutputFormat, get_state
 from kubexm.cmd.summary import summary_dict, summary_lines
-from kubexm.config import LoadedConfig, load
+from kubexm.common import types as t
+from kubexm.config import LoadedConfig
 from kubexm.engine import RunResult, RunStatus, Status
 from kubexm.errors import KubexmError
 from kubexm.pipeline.create_cluster import CreateClusterPipeline
+from kubexm.pki.model import endpoint_url
 from kubexm.plan import Graph, to_dict, to_text
 from kubexm.resource.bundle_stage import staged_bundle
 from kubexm.resource.cache_verify import check_cached_files
 from kubexm.resource.resolve import resolve_artifacts
 from kubexm.runtime import RunContext
 from kubexm.runtime.workdir import work_dir_for
-from kubexm.util.yamlio import load_yaml_plain
+from kubexm.util.yamlio import dump_yaml, load_yaml_plain
 
 EXIT_PENDING = 3
 
@@ -141,7 +144,7 @@ def create_cluster_command(
     """Install every host and bring the cluster up; run it again to resume or converge."""
     state = get_state(ctx)
     pipeline = _pipeline(skip_preflight, skip)
-    loaded = load(config)
+    loaded = load_config(config)
     with _prepare(loaded, work_dir, bundle, allow_standins, dry_run) as prepared:
         warn_standins(prepared.standins, prepared.where, state.verbose)
         options = ExecuteOptions(
@@ -201,7 +204,7 @@ def plan_command(
     """
     state = get_state(ctx)
     pipeline = _pipeline(skip_preflight, skip)
-    loaded = load(config)
+    loaded = load_config(config)
     shown: list[tuple[Graph, RunResult]] = []
 
     def inspect(run: RunContext, graph: Graph, result: RunResult) -> None:
@@ -243,11 +246,13 @@ def _plan_doc(graph: Graph, result: RunResult) -> dict[str, Any]:
 
 
 def kubeconfig_command(ctx: typer.Context, config: ConfigOpt, work_dir: WorkDirOpt = None) -> None:
-    """Print the cluster's admin kubeconfig (made by create cluster or certs generate).
+    """Print the cluster's admin kubeconfig (made by create cluster or certs generate), its
+    server set to an address this machine reaches: the VIP or load-balancer address, else the
+    first master (the endpoint domain resolves only on the nodes).
 
-    As written (YAML), or as JSON with ``-o json``.
+    As YAML, or as JSON with the global option: kubexm -o json kubeconfig -f FILE.
     """
-    loaded = load(config)
+    loaded = load_config(config)
     path = work_dir_for(loaded.cluster, work_dir).kubeconfig / "admin.conf"
     try:
         text = path.read_text(encoding="utf-8")
@@ -256,7 +261,22 @@ def kubeconfig_command(ctx: typer.Context, config: ConfigOpt, work_dir: WorkDirO
             f"no admin kubeconfig at {path}: {exc.strerror or exc}",
             f"run 'kubexm create cluster -f {config}' (or 'kubexm certs generate') first",
         ) from exc
+    doc = load_yaml_plain(text, source=str(path))
+    server = outside_server(loaded.cluster)
+    clusters = doc.get("clusters") if isinstance(doc, dict) else None
+    for entry in clusters or []:
+        if isinstance(entry, dict) and isinstance(entry.get("cluster"), dict):
+            entry["cluster"]["server"] = server
     if get_state(ctx).output is OutputFormat.json:
-        print_json(load_yaml_plain(text, source=str(path)))
+        print_json(doc)
         return
-    typer.echo(text, nl=False)
+    typer.echo(dump_yaml(doc) if clusters else text, nl=False)
+
+
+def outside_server(cluster: Cluster) -> str:
+    """The API server URL for a machine outside the cluster: the VIP or load-balancer address
+    when the load balancer has one, else the first master's address."""
+    endpoint = cluster.spec.control_plane_endpoint
+    if cluster.lb_kind in t.LB_KINDS_WITH_VIP and endpoint.address:
+        return endpoint_url(endpoint.address, endpoint.port)
+    return endpoint_url(cluster.masters[0].address, endpoint.port)

@@ -18,7 +18,8 @@ from typing import Any
 
 from rich.console import Console
 
-from kubexm.config import LoadedConfig, load
+from kubexm.cmd.output import load_config
+from kubexm.config import LoadedConfig
 from kubexm.engine import (
     Engine,
     EngineOptions,
@@ -120,7 +121,7 @@ async def execute(
     ``PlanError`` for a broken plan. ``inspect`` sees the live context after the run.
     """
     opts = options or ExecuteOptions()
-    loaded = config if isinstance(config, LoadedConfig) else load(config)
+    loaded = config if isinstance(config, LoadedConfig) else load_config(config)
     run_id = new_run_id()
     # No file sink: the engine's event log is logs/<run-id>.jsonl; library log records are
     # routed here so they do not spill onto the terminal over the progress view.

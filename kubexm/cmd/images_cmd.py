@@ -25,11 +25,10 @@ import typer
 
 from kubexm.apis.v1alpha1.base import check_host_port
 from kubexm.apis.v1alpha1.cluster import Cluster
-from kubexm.cmd.output import print_json
+from kubexm.cmd.output import load_config, print_json
 from kubexm.cmd.preflight_cmd import ConfigOpt, WorkDirOpt
 from kubexm.cmd.standins import AllowStandinsOpt, warn_standins
 from kubexm.cmd.state import OutputFormat, get_state
-from kubexm.config import load
 from kubexm.errors import ArtifactError, UsageError
 from kubexm.resource.bundle_stage import staged_bundle
 from kubexm.resource.model import ArtifactSet, ImageArtifact
@@ -130,7 +129,7 @@ def push_command(
 ) -> None:
     """Push every image the config needs from OCI archives to the private registry."""
     state = get_state(ctx)
-    cluster = load(config).cluster
+    cluster = load_config(config).cluster
     host = target_registry(cluster, registry)
     images = images_to_push(cluster, host)
     as_json = state.output is OutputFormat.json

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any, TextIO
 
 from kubexm.cmd.state import CLIState, OutputFormat
+from kubexm.config import LoadedConfig, load
 from kubexm.errors import ConfigError, KubexmError
 
 
@@ -38,3 +40,12 @@ def report_error(state: CLIState, error: KubexmError, stream: TextIO | None = No
         return
     for line in lines:
         err.write(f"error: {line}\n")
+
+
+def load_config(path: str | Path) -> LoadedConfig:
+    """Load and validate the config of a command; its warnings (deprecated apiVersion, an even
+    number of masters, ...) go to stderr before the command's own output."""
+    loaded = load(path)
+    for warning in loaded.warnings:
+        sys.stderr.write(f"warning: {warning}\n")
+    return loaded

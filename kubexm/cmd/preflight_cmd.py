@@ -15,10 +15,9 @@ from typing import Annotated
 import typer
 
 from kubexm.cmd.execute import ExecuteOptions, execute
-from kubexm.cmd.output import print_json
+from kubexm.cmd.output import load_config, print_json
 from kubexm.cmd.standins import AllowStandinsOpt
 from kubexm.cmd.state import OutputFormat, get_state
-from kubexm.config import load
 from kubexm.engine import RunResult, RunStatus
 from kubexm.errors import UsageError
 from kubexm.pipeline.preflight import (
@@ -109,7 +108,7 @@ def preflight_command(
     """
     state = get_state(ctx)
     skipped = skipped_checks(skip)
-    loaded = load(config)
+    loaded = load_config(config)
     extra: list[Problem] = []
     standins: tuple[str, ...] | None = None
     if bundle is not None and BUNDLE_CHECK not in skipped:

@@ -8,6 +8,7 @@ be compared with the keys that model does accept.
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from dataclasses import dataclass, field
@@ -170,6 +171,13 @@ def _unknown_key(where: _Where) -> FieldProblem:
             f"remove {key!r} or change the type it belongs to",
         )
     candidates = list(keys_of(where.model)) if where.model else []
+    glued = re.match(r"([A-Za-z]+):\S", key)
+    if glued and glued.group(1) in candidates:
+        # ``password:value`` without a blank is one key to YAML
+        name = glued.group(1)
+        return FieldProblem(
+            where.path, f"unknown key {key!r}", f"put a space after the colon: '{name}: ...'"
+        )
     guess = did_you_mean(key, candidates)
     canonical = sorted(canonical_keys(where.model)) if where.model else []
     hint = f"did you mean {guess!r}?" if guess else f"known keys: {', '.join(canonical)}"

@@ -44,7 +44,8 @@ def _version(cluster: Cluster, found: Findings) -> None:
         found.error(
             "spec.kubernetes.version",
             message,
-            "pick a supported version, or pass --allow-unsupported at your own risk",
+            "pick a supported version ('kubexm config validate --allow-unsupported' checks the"
+            " rest of the config meanwhile)",
         )
 
 

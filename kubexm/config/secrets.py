@@ -19,6 +19,12 @@ _LINE = re.compile(
     re.MULTILINE,
 )
 
+# A secret glued to its key, which YAML reads as one key (``{password:S3cret}``,
+# ``password=S3cret``): an "unknown key" error would quote it whole.
+_GLUED = re.compile(
+    r"(?<![\w-])[\"']?(?:" + "|".join(sorted(SECRET_KEYS)) + r")[:=](?P<value>[^\s,{}\[\]#\"']+)"
+)
+
 
 def secrets_in_data(data: Any) -> list[str]:
     """Every non-empty string value under a secret key, at any depth, in document order."""
@@ -30,6 +36,9 @@ def secrets_in_data(data: Any) -> list[str]:
 def _walk(node: Any, found: list[str]) -> None:
     if isinstance(node, dict):
         for key, value in node.items():
+            glued = _GLUED.match(key) if isinstance(key, str) else None
+            if glued:  # the key holds the secret: ``password:S3cret``
+                found.append(glued.group("value"))
             if key in SECRET_KEYS and isinstance(value, str) and value:
                 found.append(value)
             else:
@@ -59,6 +68,7 @@ def secrets_in_text(text: str) -> list[str]:
         parts.extend(_words(value))
         parts.extend(token_texts(value))
     parts.extend(token_texts(text, under_keys=SECRET_KEYS))
+    parts.extend(match.group("value") for match in _GLUED.finditer(text))
     values.extend(part for part in parts if _worth_masking(part))
     return list(dict.fromkeys(value for value in values if value))
 

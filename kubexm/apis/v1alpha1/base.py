@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, model_validator
 from pydantic.alias_generators import to_camel
 
 from kubexm.util.cidr import is_ip, is_loopback, parse_cidrs, split_csv
@@ -24,8 +25,8 @@ class KxModel(BaseModel):
 
     Keys are the camelCase names of the reference (python attributes are snake_case); an
     unknown key is an ``extra_forbidden`` error that ``kubexm.config`` turns into a "did you
-    mean" message. A key whose value is YAML ``null`` is dropped before validation, so it
-    takes its default, or is reported missing when required.
+    mean" message. A known key whose value is YAML ``null`` is dropped before validation, so
+    it takes its default, or is reported missing when required; an unknown one is reported.
     """
 
     model_config = ConfigDict(
@@ -40,9 +41,26 @@ class KxModel(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _drop_nulls(cls, data: Any) -> Any:
+        # Only a field's own key: an unknown key stays, so ``sudoPasword:`` with nothing after
+        # it is still reported (with its "did you mean").
         if isinstance(data, Mapping):
-            return {key: value for key, value in data.items() if value is not None}
+            known = _keys_of(cls)
+            return {k: v for k, v in data.items() if v is not None or k not in known}
         return data
+
+
+@functools.cache
+def _keys_of(model: type[BaseModel]) -> frozenset[str]:
+    """Every key a model accepts: its fields' aliases (camelCase) and their alternatives."""
+    keys: set[str] = set()
+    for name, field in model.model_fields.items():
+        keys.add(field.alias or name)
+        choices = field.validation_alias
+        if isinstance(choices, AliasChoices):
+            keys.update(c for c in choices.choices if isinstance(c, str))
+        elif isinstance(choices, str):
+            keys.add(choices)
+    return frozenset(keys)
 
 
 def normalise(value: Any, aliases: Mapping[str, str]) -> Any:

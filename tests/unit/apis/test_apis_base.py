@@ -20,6 +20,12 @@ def test_null_means_not_set() -> None:
     assert Sample.model_validate({"someKey": None, "other": None}).some_key == 1
 
 
+def test_an_unknown_key_with_a_null_value_still_fails() -> None:
+    with pytest.raises(ValidationError) as err:
+        Sample.model_validate({"someKey": 3, "sumKey": None})
+    assert err.value.errors()[0]["type"] == "extra_forbidden"
+
+
 def test_normalise_maps_only_strings() -> None:
     assert base.normalise("crio", {"crio": "cri-o"}) == "cri-o"
     assert base.normalise(3, {"crio": "cri-o"}) == 3

@@ -19,6 +19,7 @@ from typer.testing import CliRunner, Result
 from kubexm.cmd import cluster_cmd
 from kubexm.cmd.execute import ExecuteOptions
 from kubexm.cmd.state import CLIState, OutputFormat
+from kubexm.config import load_text
 from kubexm.engine import RunResult, RunStatus, Status
 from kubexm.engine.result import NodeOutcome
 from kubexm.errors import ArtifactError, KubexmError
@@ -231,6 +232,33 @@ def test_a_missing_bundle_is_a_usage_error_naming_the_option(
 
     assert out.exit_code == 2 and not fake.calls
     assert "--bundle" in out.output and "does not exist" in out.output
+
+
+def test_kubeconfig_points_at_an_address_this_machine_reaches(tmp_path: Path) -> None:
+    conf = tmp_path / "pf" / "kubeconfig" / "admin.conf"
+    conf.parent.mkdir(parents=True)
+    conf.write_text(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: pf\n  cluster:\n"
+        "    server: https://lb.kubexm.local:6443\n"
+    )
+
+    out = invoke(tmp_path, "kubeconfig")
+
+    # one master, no load balancer: the first master's address
+    assert out.exit_code == 0, out.output
+    assert "server: https://10.1.0.1:6443" in out.output
+    assert "lb.kubexm.local" not in out.output
+    assert "lb.kubexm.local" in conf.read_text(), "the file itself is left as it is"
+
+
+def test_outside_server_prefers_the_vip() -> None:
+    base = cluster_yaml(["m1", "m2", "m3"], ["w1"])
+    vip = base + ("  controlPlaneEndpoint: {address: 10.1.0.100, internalLoadbalancer: kube-vip}\n")
+    assert cluster_cmd.outside_server(load_text(vip).cluster) == "https://10.1.0.100:6443"
+    external = (
+        base + "  controlPlaneEndpoint: {address: 10.9.9.9, externalLoadBalancer: external}\n"
+    )
+    assert cluster_cmd.outside_server(load_text(external).cluster) == "https://10.9.9.9:6443"
 
 
 def test_kubeconfig_without_a_cluster_says_how_to_make_one(tmp_path: Path) -> None:

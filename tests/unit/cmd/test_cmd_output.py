@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
-from kubexm.cmd.output import error_lines, print_json, report_error
+import pytest
+
+from kubexm.cmd.output import error_lines, load_config, print_json, report_error
 from kubexm.cmd.state import CLIState, OutputFormat
 from kubexm.errors import ConfigError, FieldProblem, StepError
 
@@ -49,3 +52,20 @@ def test_print_json_indents_and_ends_with_newline() -> None:
     stream = io.StringIO()
     print_json({"a": 1}, stream)
     assert stream.getvalue() == '{\n  "a": 1\n}\n'
+
+
+def test_load_config_prints_the_config_warnings_on_stderr(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "c.yaml"
+    config.write_text(
+        "apiVersion: kubexms.io/v1alpha1\nkind: Cluster\nmetadata: {name: demo}\nspec:\n"
+        "  global: {privateKeyPath: /k}\n  hosts: [{name: n1, address: 10.0.0.1}]\n"
+        "  roleGroups: {master: [n1], etcd: [n1], worker: [n1]}\n"
+    )
+
+    loaded = load_config(config)
+
+    captured = capsys.readouterr()
+    assert loaded.cluster.metadata.name == "demo" and captured.out == ""
+    assert "warning: apiVersion kubexms.io/v1alpha1 is deprecated" in captured.err

@@ -143,6 +143,28 @@ def test_secrets_never_appear_in_errors() -> None:
         assert line not in text
 
 
+@pytest.mark.parametrize("glue", [":", "="])
+def test_a_password_glued_to_its_key_is_masked_and_the_hint_says_add_a_space(glue: str) -> None:
+    text = MINIMAL.replace("address: 10.0.0.1}", f"address: 10.0.0.1, password{glue}Kq8LeakMe}}")
+    with pytest.raises(ConfigError) as err:
+        load_text(text)
+    text_out = str(err.value) + "".join(p.hint + p.path for p in err.value.problems)
+    assert "Kq8LeakMe" not in text_out
+    assert "unknown key" in text_out
+    if glue == ":":
+        assert "put a space after the colon" in err.value.problems[0].hint
+
+
+@pytest.mark.parametrize("key", ["sudoPasword", "bogusKey"])
+def test_an_unknown_key_with_no_value_is_still_an_error(key: str) -> None:
+    text = MINIMAL.replace(
+        "{privateKeyPath: /root/.ssh/id_ed25519}", f"{{privateKeyPath: /k, {key}: }}"
+    )
+    with pytest.raises(ConfigError) as err:
+        load_text(text)
+    assert err.value.problems[0].path == f"spec.global.{key}"
+
+
 def test_secrets_never_appear_in_rule_errors() -> None:
     data = load_text(MINIMAL).raw
     data["spec"]["global"] = {"password": "10.0.0.77", "privateKeyPath": "/k"}

@@ -73,3 +73,10 @@ def test_secrets_in_text_skips_parts_that_would_only_garble_messages() -> None:
     found = secrets_in_text("password: !!str [a, -, S3cretWord]\n")
     assert "S3cretWord" in found
     assert not {"a", "-", "str", "!!str", "!!"} & set(found)
+
+
+def test_a_secret_glued_to_its_key_is_found_in_data_and_text() -> None:
+    data = {"hosts": [{"name": "a", "password:S3cretGlue": None, "token=Tok3nGlue": 1}]}
+    assert secrets_in_data(data) == ["S3cretGlue", "Tok3nGlue"]
+    found = secrets_in_text("hosts: [{name: a, password:S3cretGlue}]\n")
+    assert "S3cretGlue" in found
