@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
+from kubexm.apis.v1alpha1.base import keys_of
 from kubexm.apis.v1alpha1.cluster import Cluster
 from kubexm.errors import FieldProblem
 from kubexm.util.suggest import did_you_mean
@@ -91,20 +92,6 @@ def _variants(annotation: Any) -> dict[str, type[BaseModel]]:
             if isinstance(tag, str) and isinstance(model, type):
                 found[tag] = model
     return found
-
-
-def keys_of(model: type[BaseModel]) -> dict[str, FieldInfo]:
-    """Every key ``model`` accepts (canonical names and old spellings) -> its field."""
-    keys: dict[str, FieldInfo] = {}
-    for name, info in model.model_fields.items():
-        choices = getattr(info.validation_alias, "choices", None)
-        if choices:
-            keys.update({str(choice): info for choice in choices})
-        elif isinstance(info.validation_alias, str):
-            keys[info.validation_alias] = info
-        else:
-            keys[info.alias or name] = info
-    return keys
 
 
 def canonical_keys(model: type[BaseModel]) -> list[str]:

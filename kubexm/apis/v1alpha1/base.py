@@ -7,8 +7,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic.alias_generators import to_camel
+from pydantic.fields import FieldInfo
 
 from kubexm.util.cidr import is_ip, is_loopback, parse_cidrs, split_csv
 
@@ -44,23 +45,28 @@ class KxModel(BaseModel):
         # Only a field's own key: an unknown key stays, so ``sudoPasword:`` with nothing after
         # it is still reported (with its "did you mean").
         if isinstance(data, Mapping):
-            known = _keys_of(cls)
+            known = _known_keys(cls)
             return {k: v for k, v in data.items() if v is not None or k not in known}
         return data
 
 
+def keys_of(model: type[BaseModel]) -> dict[str, FieldInfo]:
+    """Every key ``model`` accepts (canonical names and old spellings) -> its field."""
+    keys: dict[str, FieldInfo] = {}
+    for name, info in model.model_fields.items():
+        choices = getattr(info.validation_alias, "choices", None)
+        if choices:
+            keys.update({str(choice): info for choice in choices})
+        elif isinstance(info.validation_alias, str):
+            keys[info.validation_alias] = info
+        else:
+            keys[info.alias or name] = info
+    return keys
+
+
 @functools.cache
-def _keys_of(model: type[BaseModel]) -> frozenset[str]:
-    """Every key a model accepts: its fields' aliases (camelCase) and their alternatives."""
-    keys: set[str] = set()
-    for name, field in model.model_fields.items():
-        keys.add(field.alias or name)
-        choices = field.validation_alias
-        if isinstance(choices, AliasChoices):
-            keys.update(c for c in choices.choices if isinstance(c, str))
-        elif isinstance(choices, str):
-            keys.add(choices)
-    return frozenset(keys)
+def _known_keys(model: type[BaseModel]) -> frozenset[str]:
+    return frozenset(keys_of(model))
 
 
 def normalise(value: Any, aliases: Mapping[str, str]) -> Any:

@@ -4,8 +4,9 @@ import pytest
 from pydantic import ValidationError
 
 from kubexm.apis.v1alpha1 import Cluster
+from kubexm.apis.v1alpha1.base import keys_of
 from kubexm.apis.v1alpha1.endpoint import ControlPlaneEndpoint
-from kubexm.config.problems import canonical_keys, keys_of, locate, problems_from
+from kubexm.config.problems import canonical_keys, locate, problems_from
 
 
 def problems(spec: dict[str, Any]) -> list[str]:
